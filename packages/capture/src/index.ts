@@ -1,1 +1,10 @@
-export {};
+export { Capture } from './capture.ts';
+export type { CaptureOptions, CaptureState, CaptureStatus } from './capture.ts';
+export { backoffDelay } from './backoff.ts';
+export type { BackoffOptions } from './backoff.ts';
+export { DemoScene } from './demo.ts';
+export { ffmpegArgs, StderrParser, RawFrameAssembler } from './ffmpeg.ts';
+export type { StderrFacts } from './ffmpeg.ts';
+export type { RawFrame } from './frame.ts';
+export { parseSource, redactUrl, SourceError } from './source.ts';
+export type { SourceKind, SourceSpec } from './source.ts';

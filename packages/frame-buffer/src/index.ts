@@ -1,1 +1,4 @@
-export {};
+export { FrameBuffer, FrameBufferClosedError } from './frame-buffer.ts';
+export type { Detection, Frame, FrameInput, FrameBufferOptions, FrameBufferStats } from './frame-buffer.ts';
+export { drawText, fillCircle, fillRect, FONT_HEIGHT, FONT_WIDTH, measureText, strokeRect } from './raster.ts';
+export type { Rgb, RgbImage, TextOptions } from './raster.ts';

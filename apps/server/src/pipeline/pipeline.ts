@@ -1,0 +1,91 @@
+import type { CaptureStatus } from '@cctv/capture';
+import type { FrameBuffer } from '@cctv/frame-buffer';
+import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+
+export interface PipelineOptions {
+  url: string;
+  targetFps: number;
+  jpegQuality: number;
+  frames: FrameBuffer;
+  onStatus?: (status: CaptureStatus) => void;
+  onError?: (message: string) => void;
+}
+
+const STOPPED: CaptureStatus = {
+  state: 'Stopped',
+  reason: null,
+  source: '',
+  kind: null,
+  since: Date.now(),
+  attempt: 0,
+  reconnects: 0,
+  nextAttemptAt: null,
+  width: null,
+  height: null,
+  framesCaptured: 0,
+  lastFrameAt: null,
+};
+
+/** The main thread's handle on the pipeline Worker: JPEGs in, into the FrameBuffer. */
+export class Pipeline {
+  #worker: Worker | undefined;
+  #status: CaptureStatus = { ...STOPPED };
+  #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+  #stopped: (() => void) | undefined;
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  get status(): CaptureStatus {
+    return this.#status;
+  }
+
+  get encoder(): EncoderStats {
+    return this.#encoder;
+  }
+
+  start(): void {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url));
+    this.#worker = worker;
+    worker.onmessage = (event: MessageEvent<FromPipeline>) => this.#receive(event.data);
+    worker.onerror = (event) => this.options.onError?.(`pipeline worker: ${event.message}`);
+    const start: ToPipeline = { type: 'start', url: this.options.url, targetFps: this.options.targetFps, jpegQuality: this.options.jpegQuality };
+    worker.postMessage(start);
+  }
+
+  /** Stops capture (ffmpeg is reaped by the Worker) and ends the Worker; bounded in time. */
+  async stop(timeoutMs = 3000): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = undefined;
+    const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+    worker.postMessage({ type: 'stop' } satisfies ToPipeline);
+    await Promise.race([stopped, Bun.sleep(timeoutMs)]);
+    worker.terminate();
+  }
+
+  #receive(message: FromPipeline): void {
+    switch (message.type) {
+      case 'frame':
+        this.#encoder = message.encoder;
+        this.options.frames.push({
+          jpeg: new Uint8Array(message.jpeg),
+          width: message.width,
+          height: message.height,
+          capturedAt: message.capturedAt,
+          encodedAt: message.encodedAt,
+          detections: [],
+        });
+        break;
+      case 'status':
+        this.#status = message.status;
+        this.options.onStatus?.(message.status);
+        break;
+      case 'stopped':
+        this.#stopped?.();
+        break;
+      case 'error':
+        this.options.onError?.(message.message);
+        break;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/// <reference lib="webworker" />
+import { Capture, type RawFrame } from '@cctv/capture';
+import sharp from 'sharp';
+import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+
+/**
+ * The pipeline Worker: camera frames in, one JPEG per frame out. Pixels never touch the main
+ * thread, so the HTTP side never waits on them.
+ */
+declare const self: Worker;
+
+let capture: Capture | undefined;
+let quality = 65;
+let encoding = false;
+let pending: RawFrame | undefined;
+let lastError: string | undefined;
+const stats: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+
+function send(message: FromPipeline, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** Encodes the newest frame; frames that arrive meanwhile replace each other instead of queueing. */
+function accept(frame: RawFrame): void {
+  if (encoding) {
+    if (pending) stats.framesSkipped++;
+    pending = frame;
+    return;
+  }
+  void encode(frame);
+}
+
+async function encode(frame: RawFrame): Promise<void> {
+  encoding = true;
+  try {
+    const started = performance.now();
+    const jpeg = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer();
+    stats.framesEncoded++;
+    // An exponential average over ~20 frames: current, not since start.
+    const took = performance.now() - started;
+    stats.encodeMs = stats.encodeMs ? stats.encodeMs + (took - stats.encodeMs) / 20 : took;
+    // sharp's output lives in native memory that cannot be transferred: one copy (~100 kB at
+    // 720p) into a plain ArrayBuffer, which then moves to the main thread without another.
+    const buffer = new Uint8Array(jpeg).buffer;
+    send(
+      { type: 'frame', jpeg: buffer, width: frame.width, height: frame.height, capturedAt: frame.capturedAt, encodedAt: Date.now(), encoder: { ...stats } },
+      [buffer],
+    );
+    lastError = undefined;
+  } catch (error) {
+    // Said once per distinct error, not once per frame.
+    const message = `JPEG encode failed: ${(error as Error).message}`;
+    if (message !== lastError) send({ type: 'error', message });
+    lastError = message;
+  } finally {
+    encoding = false;
+  }
+  const next = pending;
+  pending = undefined;
+  if (next) void encode(next);
+}
+
+self.onmessage = async (event: MessageEvent<ToPipeline>) => {
+  const message = event.data;
+  if (message.type === 'start') {
+    quality = message.jpegQuality;
+    capture = new Capture({
+      url: message.url,
+      targetFps: message.targetFps,
+      onFrame: accept,
+      onStatus: (status) => send({ type: 'status', status }),
+    });
+    capture.start();
+  } else if (message.type === 'stop') {
+    await capture?.stop();
+    send({ type: 'stopped' });
+  }
+};

@@ -1,0 +1,143 @@
+import type { RawFrame } from './frame.ts';
+import { redactUrl, type SourceSpec } from './source.ts';
+
+/** ffmpeg input options per source kind: low delay for live cameras, real-time pace and looping for files. */
+export function ffmpegArgs(source: SourceSpec): string[] {
+  const input: string[] = [];
+  switch (source.kind) {
+    case 'rtsp':
+      // TCP: no lost UDP packets smearing the picture; nobuffer/low_delay: hand frames out as soon as decoded.
+      input.push('-rtsp_transport', 'tcp', '-fflags', 'nobuffer', '-flags', 'low_delay');
+      break;
+    case 'http':
+      input.push('-fflags', 'nobuffer', '-flags', 'low_delay');
+      break;
+    case 'file':
+      input.push('-re', '-stream_loop', '-1');
+      break;
+    case 'v4l2':
+      input.push('-f', 'v4l2');
+      break;
+    case 'demo':
+      throw new Error('the demo source runs in-process, not in ffmpeg');
+  }
+  return [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+    ...input, '-i', source.url,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+}
+
+/** Lines of ffmpeg's stderr that say why a stream failed (kept, redacted, as the status reason). */
+const ERROR_LINE = /error|refused|not found|unauthori[sz]ed|forbidden|invalid|fail|timed? ?out|denied|unreachable|no route|could not|cannot|unable|end of file|broken pipe|reset by peer|no such/i;
+
+export interface StderrFacts {
+  /** The input opened (ffmpeg printed `Input #0`). */
+  connected: boolean;
+  /** The raw output frame size, from the `Output #0` stream line. */
+  size?: { width: number; height: number };
+  /** The most recent line that looks like an error, cleaned and redacted. */
+  lastError?: string;
+}
+
+/** Reads ffmpeg's stderr line by line into facts; `onFact` fires when one of them changes. */
+export class StderrParser {
+  readonly facts: StderrFacts = { connected: false };
+  readonly recent: string[] = [];
+  #inOutput = false;
+  #partial = '';
+  readonly #decoder = new TextDecoder();
+
+  constructor(private readonly onFact: (facts: StderrFacts) => void) {}
+
+  push(chunk: Uint8Array): void {
+    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
+    const lines = text.split(/\r?\n|\r/);
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) this.line(line);
+  }
+
+  end(): void {
+    if (this.#partial) this.line(this.#partial);
+    this.#partial = '';
+  }
+
+  line(raw: string): void {
+    const line = redactUrl(raw.trim());
+    if (!line) return;
+    this.recent.push(line);
+    if (this.recent.length > 20) this.recent.shift();
+    if (/^Input #0/.test(line) && !this.facts.connected) {
+      this.facts.connected = true;
+      this.onFact(this.facts);
+    } else if (/^Output #0/.test(line)) {
+      this.#inOutput = true;
+    } else if (this.#inOutput && !this.facts.size) {
+      const size = /Stream #\d+:\d+.*Video:.*?\b(\d{2,5})x(\d{2,5})\b/.exec(line);
+      if (size) {
+        this.facts.size = { width: Number(size[1]), height: Number(size[2]) };
+        this.onFact(this.facts);
+      }
+    } else if (ERROR_LINE.test(line) && !/^\s*(Stream|Metadata|Duration|encoder|Press)/.test(line)) {
+      // "[tcp @ 0x55d…] Connection refused" reads better without the context pointer.
+      this.facts.lastError = line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/i, '');
+      this.onFact(this.facts);
+    }
+  }
+}
+
+/**
+ * Cuts ffmpeg's raw rgb24 byte stream into whole frames. Frames that come faster than the
+ * target rate are dropped here (a token bucket), so ffmpeg needs no fps filter, which would
+ * hold a frame back to decide and add a frame of latency.
+ */
+export class RawFrameAssembler {
+  readonly frameBytes: number;
+  #frame: Uint8Array;
+  #filled = 0;
+  #credit = 1;
+  #lastAt = 0;
+  #seq = 0;
+  readonly #minIntervalPerCredit: number;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    targetFps: number,
+    private readonly onFrame: (frame: RawFrame) => void,
+  ) {
+    this.frameBytes = width * height * 3;
+    this.#frame = new Uint8Array(this.frameBytes);
+    this.#minIntervalPerCredit = 1000 / targetFps;
+  }
+
+  push(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(chunk.byteLength - offset, this.frameBytes - this.#filled);
+      this.#frame.set(chunk.subarray(offset, offset + take), this.#filled);
+      this.#filled += take;
+      offset += take;
+      if (this.#filled === this.frameBytes) this.#complete();
+    }
+  }
+
+  #complete(): void {
+    this.#filled = 0;
+    const now = Date.now();
+    if (this.#lastAt) this.#credit = Math.min(1.5, this.#credit + (now - this.#lastAt) / this.#minIntervalPerCredit);
+    this.#lastAt = now;
+    if (this.#credit < 1) return; // over the target rate: reuse this buffer for the next frame
+    this.#credit -= 1;
+    const data = this.#frame;
+    this.#frame = new Uint8Array(this.frameBytes);
+    this.onFrame({ data, width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now });
+  }
+}
+
+/** The prefix that ties ffmpeg's life to ours: if we die without cleaning up, the kernel kills it. */
+export function parentDeathPrefix(): string[] {
+  const setpriv = Bun.which('setpriv');
+  return setpriv ? [setpriv, '--pdeathsig', 'SIGKILL', '--'] : [];
+}

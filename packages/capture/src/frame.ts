@@ -1,0 +1,10 @@
+/** A decoded picture as a source produced it: packed RGB24, row-major, no padding. */
+export interface RawFrame {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** 1, 2, 3… per source session. */
+  seq: number;
+  /** When the frame was produced or received (ms since the epoch). */
+  capturedAt: number;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, ffmpegArgs, parseSource, redactUrl, SourceError, StderrParser } from '../src/index.ts';
+
+describe('parseSource', () => {
+  it.each([
+    ['rtsp://admin:secret@10.0.0.5:554/stream1', 'rtsp', 'rtsp://admin:***@10.0.0.5:554/stream1'],
+    ['rtsps://cam.local/live', 'rtsp', 'rtsps://cam.local/live'],
+    ['http://user:pw@cam/mjpg/video.mjpg', 'http', 'http://user:***@cam/mjpg/video.mjpg'],
+    ['https://cam/stream', 'http', 'https://cam/stream'],
+    ['/dev/video0', 'v4l2', '/dev/video0'],
+    ['./clips/yard.mp4', 'file', './clips/yard.mp4'],
+    ['demo:', 'demo', 'demo:'],
+  ])('reads %s as a %s source, shown as %s', (url, kind, redacted) => {
+    const spec = parseSource(url);
+    expect(spec.kind).toBe(kind);
+    expect(spec.redacted).toBe(redacted);
+  });
+
+  it('takes a file:// URL as a path and demo:WxH as a size', () => {
+    expect(parseSource('file:///srv/my%20clip.mp4')).toMatchObject({ kind: 'file', url: '/srv/my clip.mp4' });
+    expect(parseSource('demo:640x360').size).toEqual({ width: 640, height: 360 });
+    expect(parseSource('demo:').size).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('refuses what it cannot play, saying what it expected and never showing the password', () => {
+    expect(() => parseSource('')).toThrow(SourceError);
+    expect(() => parseSource('ftp://u:hunter2@host/x')).toThrow(/unsupported camera_url scheme in "ftp:\/\/u:\*\*\*@host\/x"/);
+    expect(() => parseSource('demo:big')).toThrow(/expected demo: or demo:WIDTHxHEIGHT/);
+    expect(() => parseSource('demo:641x361')).toThrow(/even width and height/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides every password in a line of text and leaves the rest', () => {
+    const line = '[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized rtsp://admin:p%40ss@cam:554/x and http://u:v@h/';
+    expect(redactUrl(line)).toBe('[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized rtsp://admin:***@cam:554/x and http://u:***@h/');
+    expect(redactUrl('rtsp://cam/stream')).toBe('rtsp://cam/stream');
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from 1 s up to a 60 s cap', () => {
+    const exact = { jitter: 0 };
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, exact))).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+  });
+
+  it('spreads retries by ±20 % so cameras do not retry in lockstep', () => {
+    expect(backoffDelay(3, { random: () => 0 })).toBe(3200);
+    expect(backoffDelay(3, { random: () => 1 })).toBe(4800);
+    expect(backoffDelay(10, { random: () => 1 })).toBe(60000);
+  });
+});
+
+describe('ffmpeg arguments', () => {
+  it('asks for TCP and low delay from RTSP cameras, real-time looping for files, raw RGB out', () => {
+    const rtsp = ffmpegArgs(parseSource('rtsp://cam/1')).join(' ');
+    expect(rtsp).toContain('-rtsp_transport tcp -fflags nobuffer -flags low_delay -i rtsp://cam/1');
+    expect(rtsp).toMatch(/-f rawvideo -pix_fmt rgb24 pipe:1$/);
+    expect(ffmpegArgs(parseSource('/clips/a.mp4')).join(' ')).toContain('-re -stream_loop -1 -i /clips/a.mp4');
+    expect(ffmpegArgs(parseSource('/dev/video2')).join(' ')).toContain('-f v4l2 -i /dev/video2');
+  });
+});
+
+describe('StderrParser on what ffmpeg really prints', () => {
+  async function runFfmpeg(args: string[]): Promise<StderrParser> {
+    const seen: string[] = [];
+    const parser = new StderrParser((facts) => seen.push(JSON.stringify(facts)));
+    const proc = Bun.spawn(['ffmpeg', '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', ...args], { stdout: 'ignore', stderr: 'pipe' });
+    for await (const chunk of proc.stderr) parser.push(chunk);
+    parser.end();
+    await proc.exited;
+    return parser;
+  }
+
+  it('finds the input, then the raw output size', async () => {
+    const parser = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=5', '-frames:v', '2', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    expect(parser.facts.connected).toBe(true);
+    expect(parser.facts.size).toEqual({ width: 320, height: 240 });
+  });
+
+  it('keeps the reason a camera could not be reached, with the password hidden', async () => {
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    const port = server.port;
+    server.stop(true);
+    const parser = await runFfmpeg(['-rtsp_transport', 'tcp', '-i', `rtsp://admin:hunter2@127.0.0.1:${port}/x`, '-f', 'null', '-']);
+    expect(parser.facts.connected).toBe(false);
+    expect(parser.facts.lastError).toMatch(/Connection refused/i);
+    expect(parser.recent.join('\n')).not.toContain('hunter2');
+  });
+
+  it('keeps the reason a file is missing', async () => {
+    const parser = await runFfmpeg(['-i', '/nonexistent/clip.mp4', '-f', 'null', '-']);
+    expect(parser.facts.lastError).toMatch(/No such file or directory/);
+  });
+});

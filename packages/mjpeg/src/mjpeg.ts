@@ -1,0 +1,198 @@
+import type { Frame } from '@cctv/frame-buffer';
+
+/** What the writer needs from a frame source: FrameBuffer satisfies it. */
+export interface FrameSource {
+  latest(): Frame | undefined;
+  next(afterSeq: number, signal?: AbortSignal): Promise<Frame>;
+}
+
+export const MJPEG_BOUNDARY = 'frame';
+
+/** The seed's response headers: no cache anywhere, and no proxy buffering (nginx honours X-Accel-Buffering). */
+export const MJPEG_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  Pragma: 'no-cache',
+  Expires: '0',
+  'X-Accel-Buffering': 'no',
+};
+
+export interface MjpegClientOptions {
+  /** Cap this client's rate (frames per second); undefined sends every frame the client can take. */
+  maxFps?: number;
+  /**
+   * When no new frame arrives for this long, send the last one again (default 5000 ms), so
+   * idle-connection limits (Bun's idleTimeout, Cloudflare's 100 s) do not cut a stalled stream.
+   */
+  keepaliveMs?: number;
+  /** Ends the stream, e.g. the request's signal (fires when the viewer disconnects). */
+  signal?: AbortSignal;
+}
+
+/** Per-client counters, live while the client is connected. */
+export interface MjpegClientStats {
+  id: number;
+  connectedAt: number;
+  framesSent: number;
+  /** Frames the client skipped because it was behind (or capped by maxFps). */
+  framesDropped: number;
+  /** Frames sent again to keep a stalled stream's connection open. */
+  keepalivesSent: number;
+  bytesSent: number;
+  maxFps: number | undefined;
+}
+
+let nextClientId = 1;
+const encoder = new TextEncoder();
+
+export function partHeader(frame: Frame): Uint8Array {
+  return encoder.encode(
+    `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.byteLength}\r\n` +
+      `X-Frame-Seq: ${frame.seq}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(3)}\r\n\r\n`,
+  );
+}
+
+const CRLF = encoder.encode('\r\n');
+
+/** The subset of Bun's direct-stream controller the writer uses. */
+interface DirectController {
+  write(chunk: Uint8Array): number | Promise<number>;
+  flush(): number | Promise<number> | void;
+  close(): void;
+}
+
+/**
+ * One viewer's MJPEG stream. Each loop turn awaits the next frame, writes it and awaits the
+ * write: while the socket is full the loop is parked, so a client never holds more than the
+ * frame being written, and when it comes back it skips to the newest frame.
+ */
+export class MjpegClient {
+  readonly stats: MjpegClientStats;
+  readonly #source: FrameSource;
+  readonly #keepaliveMs: number;
+  readonly #minIntervalMs: number;
+  readonly #stop = new AbortController();
+  #onClose: Array<(client: MjpegClient) => void> = [];
+
+  constructor(source: FrameSource, options: MjpegClientOptions = {}) {
+    this.#source = source;
+    this.#keepaliveMs = options.keepaliveMs ?? 5000;
+    this.#minIntervalMs = options.maxFps && options.maxFps > 0 ? 1000 / options.maxFps : 0;
+    this.stats = {
+      id: nextClientId++,
+      connectedAt: Date.now(),
+      framesSent: 0,
+      framesDropped: 0,
+      keepalivesSent: 0,
+      bytesSent: 0,
+      maxFps: options.maxFps,
+    };
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    if (options.signal?.aborted) this.close();
+  }
+
+  get closed(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  onClose(listener: (client: MjpegClient) => void): void {
+    this.#onClose.push(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.#stop.abort();
+    for (const listener of this.#onClose) listener(this);
+    this.#onClose = [];
+  }
+
+  /** The streaming body; hand it to `new Response(...)` with MJPEG_HEADERS. */
+  body(): ReadableStream<Uint8Array> {
+    return new ReadableStream({
+      type: 'direct',
+      pull: (controller: DirectController) => this.#run(controller),
+      cancel: () => this.close(),
+    } as unknown as UnderlyingDefaultSource<Uint8Array>);
+  }
+
+  async #run(controller: DirectController): Promise<void> {
+    const signal = this.#stop.signal;
+    let lastSeq = this.#source.latest()?.seq ? this.#source.latest()!.seq - 1 : 0;
+    let lastSentAt = 0;
+    try {
+      while (!signal.aborted) {
+        if (this.#minIntervalMs > 0) {
+          const wait = lastSentAt + this.#minIntervalMs - performance.now();
+          if (wait > 0) await sleep(wait, signal);
+        }
+        const frame = await this.#nextOrKeepalive(lastSeq, signal);
+        if (signal.aborted) break;
+        if (frame.seq === lastSeq) this.stats.keepalivesSent++;
+        else if (lastSeq > 0 && frame.seq > lastSeq + 1) this.stats.framesDropped += frame.seq - lastSeq - 1;
+        lastSeq = frame.seq;
+        lastSentAt = performance.now();
+        await this.#write(controller, frame);
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      this.close();
+      try {
+        controller.close();
+      } catch {
+        // Already closed by the peer going away.
+      }
+    }
+  }
+
+  async #write(controller: DirectController, frame: Frame): Promise<void> {
+    const head = partHeader(frame);
+    controller.write(head);
+    controller.write(frame.jpeg);
+    const pending = controller.write(CRLF);
+    if (pending instanceof Promise) await pending;
+    const flushed = controller.flush();
+    if (flushed instanceof Promise) await flushed;
+    this.stats.framesSent++;
+    this.stats.bytesSent += head.byteLength + frame.jpeg.byteLength + CRLF.byteLength;
+  }
+
+  /** The next frame after lastSeq, or the same frame again once keepaliveMs passes without one. */
+  async #nextOrKeepalive(lastSeq: number, signal: AbortSignal): Promise<Frame> {
+    const latest = this.#source.latest();
+    if (lastSeq === 0 || !latest) return this.#source.next(lastSeq, signal);
+    const wait = new AbortController();
+    const onStop = () => wait.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => wait.abort(KEEPALIVE), this.#keepaliveMs);
+    try {
+      return await this.#source.next(lastSeq, wait.signal);
+    } catch (error) {
+      if (error === KEEPALIVE) return this.#source.latest() ?? latest;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
+    }
+  }
+}
+
+const KEEPALIVE = Symbol('keepalive');
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** A streaming MJPEG Response for one viewer; `client.stats` counts what it was sent and skipped. */
+export function mjpegResponse(source: FrameSource, options: MjpegClientOptions = {}): { response: Response; client: MjpegClient } {
+  const client = new MjpegClient(source, options);
+  return { response: new Response(client.body(), { headers: MJPEG_HEADERS }), client };
+}

@@ -1,0 +1,65 @@
+import { childProcesses, processesMatching, startRtspCamera } from '@cctv/testbed';
+import { describe, expect, it } from 'vitest';
+import { startServer } from './support/server.ts';
+
+describe('when the camera fails', () => {
+  it('goes Reconnecting when the camera dies and back to Streaming when it returns, without a restart', async () => {
+    const camera = await startRtspCamera({ width: 640, height: 360, fps: 15 });
+    const server = await startServer({ camera_url: camera.url });
+    try {
+      await server.waitForStatus((s) => s.status === 'Streaming');
+      const pid = server.pid;
+      await camera.stop();
+      const down = await server.waitForStatus((s) => s.status === 'Reconnecting' || s.status === 'Connecting', 15_000);
+      expect(down.camera.reason).toBeTruthy();
+      // The HTTP side stays up while the camera is down.
+      expect((await server.get('/api/health')).status).toBe('healthy');
+      await camera.restart();
+      const back = await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 5, 30_000);
+      expect(back.camera.reconnects).toBeGreaterThanOrEqual(1);
+      expect(server.pid).toBe(pid);
+      expect(server.output()).toMatch(/camera Reconnecting/);
+    } finally {
+      const { code, ms } = await server.stop();
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(3000);
+      await camera.stop();
+    }
+  });
+
+  it('says why a camera cannot be reached, with its password hidden', async () => {
+    const server = await startServer({ camera_url: 'rtsp://admin:hunter2@127.0.0.1:1/stream' });
+    try {
+      const status = await server.waitForStatus((s) => s.status === 'Reconnecting' && s.camera.reason);
+      expect(status.camera.reason).toMatch(/refused/i);
+      expect(status.camera.source).toBe('rtsp://admin:***@127.0.0.1:1/stream');
+      expect(JSON.stringify(status)).not.toContain('hunter2');
+      expect(server.output()).not.toContain('hunter2');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('leaves no ffmpeg behind after shutdown, nor after being killed outright', async () => {
+    const camera = await startRtspCamera({ width: 640, height: 360, fps: 15 });
+    try {
+      for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+        const server = await startServer({ camera_url: camera.url });
+        await server.waitForStatus((s) => s.status === 'Streaming');
+        const ffmpeg = (await childProcesses(server.pid)).filter((c) => /ffmpeg/.test(c.command));
+        expect(ffmpeg).toHaveLength(1);
+        await server.stop(signal);
+        // The kernel's parent-death signal reaps ffmpeg even when the server could not.
+        const deadline = Date.now() + 3000;
+        let left = await processesMatching(new RegExp(`ffmpeg.*${camera.port}`));
+        while (left.length && Date.now() < deadline) {
+          await Bun.sleep(100);
+          left = await processesMatching(new RegExp(`ffmpeg.*${camera.port}`));
+        }
+        expect(left, `after ${signal}`).toEqual([]);
+      }
+    } finally {
+      await camera.stop();
+    }
+  });
+});

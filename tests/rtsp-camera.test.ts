@@ -1,0 +1,174 @@
+import { childProcesses, jpegSize, readMjpegParts, startRtspCamera, type RtspCamera } from '@cctv/testbed';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rssMb, startServer, type RunningServer } from './support/server.ts';
+
+/**
+ * The user's story: a real RTSP camera (GStreamer, 1280×720 at 15 fps) on loopback, our server
+ * pointed at it, and viewers of every kind.
+ */
+let camera: RtspCamera;
+let server: RunningServer;
+
+beforeAll(async () => {
+  camera = await startRtspCamera({ width: 1280, height: 720, fps: 15 });
+  server = await startServer({ camera_url: camera.url, target_fps: 15 });
+  await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 12);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await camera?.stop();
+});
+
+function partsPerSecond(parts: Array<{ receivedAt: number }>): number {
+  if (parts.length < 2) return 0;
+  return ((parts.length - 1) * 1000) / (parts.at(-1)!.receivedAt - parts[0]!.receivedAt);
+}
+
+describe('a real RTSP camera, served', () => {
+  it('reaches Streaming with the camera rate and size in /api/status', async () => {
+    const status = await server.get('/api/status');
+    expect(status.status).toBe('Streaming');
+    expect(status.fps).toBeGreaterThan(13);
+    expect(status.fps).toBeLessThan(16.5);
+    expect(status.frame_count).toBeGreaterThan(0);
+    expect(Date.now() - Date.parse(status.last_update)).toBeLessThan(2000);
+    expect(status.camera).toMatchObject({ state: 'Streaming', reason: null, width: 1280, height: 720 });
+  });
+
+  it('sends a raw-socket viewer well-formed parts, each a 1280×720 JPEG', async () => {
+    const result = await readMjpegParts(`${server.url}/api/stream/video`, { maxParts: 30 });
+    expect(result.errors).toEqual([]);
+    expect(result.headers['content-type']).toBe('multipart/x-mixed-replace; boundary=frame');
+    expect(result.parts).toHaveLength(30);
+    for (const part of result.parts) {
+      expect(Number(part.headers['content-length'])).toBe(part.body.byteLength);
+      expect(jpegSize(part.body)).toEqual({ width: 1280, height: 720 });
+    }
+    expect(partsPerSecond(result.parts)).toBeGreaterThan(12);
+  });
+
+  it('serves curl, as a user would run it', async () => {
+    const proc = Bun.spawn(['curl', '-sN', '--max-time', '2', `${server.url}/api/stream/video`], { stdout: 'pipe' });
+    const body = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
+    await proc.exited;
+    const text = new TextDecoder('latin1').decode(body);
+    const lengths = [...text.matchAll(/--frame\r\nContent-Type: image\/jpeg\r\nContent-Length: (\d+)\r\n/g)];
+    expect(lengths.length).toBeGreaterThan(20);
+    // Each part's body starts right after its blank line and is exactly Content-Length bytes of JPEG.
+    const first = lengths[0]!;
+    const start = text.indexOf('\r\n\r\n', first.index!) + 4;
+    const jpeg = body.subarray(start, start + Number(first[1]));
+    expect(jpegSize(jpeg)).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('serves a browser-style fetch() reader the same stream', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/api/stream/video`, { signal: controller.signal, headers: { Accept: 'image/avif,image/webp,*/*' } });
+    expect(response.headers.get('content-type')).toBe('multipart/x-mixed-replace; boundary=frame');
+    const reader = response.body!.getReader();
+    let bytes = 0;
+    let boundaries = 0;
+    while (boundaries < 10) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      boundaries += new TextDecoder('latin1').decode(value).split('--frame\r\n').length - 1;
+    }
+    controller.abort();
+    expect(boundaries).toBeGreaterThanOrEqual(10);
+    expect(bytes).toBeGreaterThan(10 * 10_000);
+  });
+
+  it('serves the latest frame as a snapshot', async () => {
+    const response = await fetch(`${server.url}/api/stream/snapshot.jpg`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    expect(jpegSize(new Uint8Array(await response.arrayBuffer()))).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('fans one encode out to 50 viewers, each at the camera rate', async () => {
+    const before = await server.get('/api/status');
+    const results = await Promise.all(Array.from({ length: 50 }, () => readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 4000, keepBodies: 0 })));
+    const after = await server.get('/api/status');
+    const rates = results.map((r) => partsPerSecond(r.parts)).sort((a, b) => a - b);
+    expect(results.every((r) => r.errors.length === 0)).toBe(true);
+    expect(rates[0]).toBeGreaterThan(12);
+    // One JPEG encode per frame, not per viewer: 50 viewers for 4 s would be ~3000 encodes.
+    const encodes = after.encoder.frames_encoded - before.encoder.frames_encoded;
+    const frames = after.frame_count - before.frame_count;
+    expect(encodes).toBe(frames);
+    expect(encodes).toBeLessThan(100);
+    expect(encodes).toBeGreaterThan(40);
+  });
+
+  it('keeps the others at full rate and its own memory bounded while one viewer reads at 10 kB/s', async () => {
+    const rssBefore = rssMb(server.pid);
+    const droppedBefore = (await server.get('/api/status')).stream.frames_dropped;
+    const slow = readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 8000, bytesPerSecond: 10_000, keepBodies: 0 });
+    await Bun.sleep(2000); // let the slow client's socket fill up first
+    const during = await server.get('/api/status');
+    const others = await Promise.all(Array.from({ length: 5 }, () => readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 4000, keepBodies: 0 })));
+    const rssDuring = rssMb(server.pid);
+    for (const other of others) expect(partsPerSecond(other.parts)).toBeGreaterThan(12);
+    expect(during.stream.frames_dropped).toBeGreaterThan(droppedBefore);
+    const after = await server.get('/api/status');
+    expect(after.stream.frames_dropped).toBeGreaterThan(during.stream.frames_dropped);
+    expect(rssDuring - rssBefore).toBeLessThan(60);
+    const slowResult = await slow;
+    expect(slowResult.parts.length).toBeLessThan(20);
+  });
+
+  it('caps a ?fps=2 viewer at ~2 fps while another gets 15', async () => {
+    const [capped, full] = await Promise.all([
+      readMjpegParts(`${server.url}/api/stream/video?fps=2`, { durationMs: 4000, keepBodies: 0 }),
+      readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 4000, keepBodies: 0 }),
+    ]);
+    expect(partsPerSecond(capped.parts)).toBeGreaterThan(1.6);
+    expect(partsPerSecond(capped.parts)).toBeLessThan(2.4);
+    expect(partsPerSecond(full.parts)).toBeGreaterThan(12);
+  });
+
+  it('refuses a bad ?fps with a 4xx naming the parameter, never a crash', async () => {
+    for (const bad of ['abc', '0', '-5', '1000']) {
+      const response = await fetch(`${server.url}/api/stream/video?fps=${bad}`);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.text()).toContain('fps');
+    }
+    expect((await server.get('/api/health')).status).toBe('healthy');
+  });
+
+  it('talks Socket.IO to the dashboard: updates on connect, and stats on request', async () => {
+    const socket: Socket = io(server.url, { path: '/socket.io/', transports: ['websocket'], reconnection: false });
+    try {
+      const status = new Promise<any>((resolve) => socket.once('status_update', resolve));
+      const firstStats = new Promise<any>((resolve) => socket.once('stats_update', resolve));
+      expect(await status).toMatchObject({ status: 'Streaming', frame_count: expect.any(Number), fps: expect.any(Number) });
+      expect(Object.keys(await firstStats).sort()).toEqual(['detection_count', 'fps', 'inbound', 'outbound']);
+      const answered = new Promise<any>((resolve) => socket.once('stats_update', resolve));
+      socket.emit('request_stats');
+      expect((await answered).fps).toBeGreaterThan(12);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('also talks Socket.IO over HTTP long-polling, as older dashboards connect', async () => {
+    const socket: Socket = io(server.url, { path: '/socket.io/', transports: ['polling'], reconnection: false });
+    try {
+      const status = await new Promise<any>((resolve) => socket.once('status_update', resolve));
+      expect(status.status).toBe('Streaming');
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('runs one ffmpeg for the camera, as a child of the server', async () => {
+    const children = await childProcesses(server.pid);
+    const ffmpegs = children.filter((c) => /ffmpeg/.test(c.command));
+    expect(ffmpegs).toHaveLength(1);
+    expect(ffmpegs[0]!.command).toContain(camera.url);
+  });
+});
