@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, startServer } from './support/server.ts';
 
-const MAIN = resolve(import.meta.dir, '../apps/server/src/main.ts');
+const MAIN = resolve(import.meta.dirname, '../apps/server/src/main.ts');
 
 async function run(args: string[]): Promise<{ code: number; output: string }> {
   const proc = Bun.spawn([process.execPath, MAIN, ...args], { stdout: 'pipe', stderr: 'pipe' });

@@ -13,7 +13,7 @@ let server: RunningServer;
 beforeAll(async () => {
   camera = await startRtspCamera({ width: 1280, height: 720, fps: 15 });
   server = await startServer({ camera_url: camera.url, target_fps: 15 });
-  await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 12);
+  await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 14);
 });
 
 afterAll(async () => {
@@ -31,7 +31,7 @@ describe('a real RTSP camera, served', () => {
     const status = await server.get('/api/status');
     expect(status.status).toBe('Streaming');
     expect(status.fps).toBeGreaterThan(13);
-    expect(status.fps).toBeLessThan(16.5);
+    expect(status.fps).toBeLessThan(17);
     expect(status.frame_count).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(status.last_update)).toBeLessThan(2000);
     expect(status.camera).toMatchObject({ state: 'Streaming', reason: null, width: 1280, height: 720 });
@@ -103,23 +103,6 @@ describe('a real RTSP camera, served', () => {
     expect(encodes).toBeGreaterThan(40);
   });
 
-  it('keeps the others at full rate and its own memory bounded while one viewer reads at 10 kB/s', async () => {
-    const rssBefore = rssMb(server.pid);
-    const droppedBefore = (await server.get('/api/status')).stream.frames_dropped;
-    const slow = readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 8000, bytesPerSecond: 10_000, keepBodies: 0 });
-    await Bun.sleep(2000); // let the slow client's socket fill up first
-    const during = await server.get('/api/status');
-    const others = await Promise.all(Array.from({ length: 5 }, () => readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 4000, keepBodies: 0 })));
-    const rssDuring = rssMb(server.pid);
-    for (const other of others) expect(partsPerSecond(other.parts)).toBeGreaterThan(12);
-    expect(during.stream.frames_dropped).toBeGreaterThan(droppedBefore);
-    const after = await server.get('/api/status');
-    expect(after.stream.frames_dropped).toBeGreaterThan(during.stream.frames_dropped);
-    expect(rssDuring - rssBefore).toBeLessThan(60);
-    const slowResult = await slow;
-    expect(slowResult.parts.length).toBeLessThan(20);
-  });
-
   it('caps a ?fps=2 viewer at ~2 fps while another gets 15', async () => {
     const [capped, full] = await Promise.all([
       readMjpegParts(`${server.url}/api/stream/video?fps=2`, { durationMs: 4000, keepBodies: 0 }),
@@ -135,7 +118,7 @@ describe('a real RTSP camera, served', () => {
       const response = await fetch(`${server.url}/api/stream/video?fps=${bad}`);
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
-      expect(await response.text()).toContain('fps');
+      expect(await response.text()).toContain('fps: expected a number from 0.1 to 60');
     }
     expect((await server.get('/api/health')).status).toBe('healthy');
   });
@@ -170,5 +153,32 @@ describe('a real RTSP camera, served', () => {
     const ffmpegs = children.filter((c) => /ffmpeg/.test(c.command));
     expect(ffmpegs).toHaveLength(1);
     expect(ffmpegs[0]!.command).toContain(camera.url);
+  });
+});
+
+describe('a viewer on a slow link', () => {
+  it('loses frames itself while the others keep the full rate, and the server keeps its memory', async () => {
+    // Noise makes ~270 kB JPEGs (4 MB/s), so the loopback socket buffers in front of a 10 kB/s
+    // reader fill within seconds and the server has to start skipping frames for it.
+    const noisy = await startRtspCamera({ width: 1280, height: 720, fps: 15, pattern: 'snow' });
+    const server = await startServer({ camera_url: noisy.url, target_fps: 15 });
+    try {
+      await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 14);
+      const alone = await Promise.all(Array.from({ length: 3 }, () => readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 3000, keepBodies: 0 })));
+      const rssBefore = rssMb(server.pid);
+      const slow = readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 15_000, bytesPerSecond: 10_000, keepBodies: 0 });
+      const dropping = await server.waitForStatus((s) => s.stream.frames_dropped > 15, 12_000);
+      expect(dropping.stream.clients).toBe(1);
+      const beside = await Promise.all(Array.from({ length: 3 }, () => readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 3000, keepBodies: 0 })));
+      const rates = (results: typeof alone) => results.map((r) => partsPerSecond(r.parts));
+      for (const rate of [...rates(alone), ...rates(beside)]) expect(rate).toBeGreaterThan(12);
+      const later = await server.get('/api/status');
+      expect(later.stream.frames_dropped).toBeGreaterThan(dropping.stream.frames_dropped);
+      expect(rssMb(server.pid) - rssBefore).toBeLessThan(60);
+      expect((await slow).bytes).toBeLessThan(200_000);
+    } finally {
+      await server.stop();
+      await noisy.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const MAIN = resolve(import.meta.dir, '../../apps/server/src/main.ts');
+const MAIN = resolve(import.meta.dirname, '../../apps/server/src/main.ts');
 
 export interface RunningServer {
   url: string;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configTable, TABLE_END, TABLE_START } from '../src/config-doc.ts';
 
-const readme = resolve(import.meta.dir, '../../../README.md');
+const readme = resolve(import.meta.dirname, '../../../README.md');
 const text = readFileSync(readme, 'utf8');
 const start = text.indexOf(TABLE_START);
 const end = text.indexOf(TABLE_END);

@@ -16,9 +16,15 @@ export class ServerState {
     readonly pipeline: Pipeline,
   ) {}
 
+  /** Frames dropped by viewers that have since left. */
+  #droppedByPastViewers = 0;
+
   addViewer(client: MjpegClient): void {
     this.viewers.add(client);
-    client.onClose(() => this.viewers.delete(client));
+    client.onClose(() => {
+      this.viewers.delete(client);
+      this.#droppedByPastViewers += client.stats.framesDropped;
+    });
   }
 
   /** Configured features that are not built yet, each with what was asked for. */
@@ -35,7 +41,7 @@ export class ServerState {
     const frames = this.frames.stats();
     const camera = this.pipeline.status;
     const encoder = this.pipeline.encoder;
-    let framesDropped = 0;
+    let framesDropped = this.#droppedByPastViewers;
     for (const viewer of this.viewers) framesDropped += viewer.stats.framesDropped;
     return {
       status: camera.state,

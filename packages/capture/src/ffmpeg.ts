@@ -89,17 +89,18 @@ export class StderrParser {
 
 /**
  * Cuts ffmpeg's raw rgb24 byte stream into whole frames. Frames that come faster than the
- * target rate are dropped here (a token bucket), so ffmpeg needs no fps filter, which would
- * hold a frame back to decide and add a frame of latency.
+ * target rate are dropped here, against a schedule of one frame per interval, so ffmpeg needs
+ * no fps filter (which holds a frame back to decide, adding a frame of latency). A third of an
+ * interval of tolerance lets a jittery camera at the target rate keep every frame, while a
+ * camera at twice the rate still loses every other one, and the schedule caps the average.
  */
 export class RawFrameAssembler {
   readonly frameBytes: number;
+  readonly #intervalMs: number;
   #frame: Uint8Array;
   #filled = 0;
-  #credit = 1;
-  #lastAt = 0;
+  #nextDue = 0;
   #seq = 0;
-  readonly #minIntervalPerCredit: number;
 
   constructor(
     readonly width: number,
@@ -109,7 +110,7 @@ export class RawFrameAssembler {
   ) {
     this.frameBytes = width * height * 3;
     this.#frame = new Uint8Array(this.frameBytes);
-    this.#minIntervalPerCredit = 1000 / targetFps;
+    this.#intervalMs = 1000 / targetFps;
   }
 
   push(chunk: Uint8Array): void {
@@ -119,17 +120,15 @@ export class RawFrameAssembler {
       this.#frame.set(chunk.subarray(offset, offset + take), this.#filled);
       this.#filled += take;
       offset += take;
-      if (this.#filled === this.frameBytes) this.#complete();
+      if (this.#filled === this.frameBytes) this.#complete(Date.now());
     }
   }
 
-  #complete(): void {
+  #complete(now: number): void {
     this.#filled = 0;
-    const now = Date.now();
-    if (this.#lastAt) this.#credit = Math.min(1.5, this.#credit + (now - this.#lastAt) / this.#minIntervalPerCredit);
-    this.#lastAt = now;
-    if (this.#credit < 1) return; // over the target rate: reuse this buffer for the next frame
-    this.#credit -= 1;
+    if (this.#nextDue && now < this.#nextDue - this.#intervalMs / 3) return; // too early: reuse this buffer
+    // A source slower than the target resets the schedule instead of earning a burst later.
+    this.#nextDue = Math.max((this.#nextDue || now) + this.#intervalMs, now);
     const data = this.#frame;
     this.#frame = new Uint8Array(this.frameBytes);
     this.onFrame({ data, width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now });

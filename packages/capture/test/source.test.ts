@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ffmpegArgs, parseSource, redactUrl, SourceError, StderrParser } from '../src/index.ts';
+import { backoffDelay, ffmpegArgs, parseSource, RawFrameAssembler, redactUrl, SourceError, StderrParser } from '../src/index.ts';
 
 describe('parseSource', () => {
   it.each([
@@ -91,5 +91,55 @@ describe('StderrParser on what ffmpeg really prints', () => {
   it('keeps the reason a file is missing', async () => {
     const parser = await runFfmpeg(['-i', '/nonexistent/clip.mp4', '-f', 'null', '-']);
     expect(parser.facts.lastError).toMatch(/No such file or directory/);
+  });
+});
+
+describe('RawFrameAssembler', () => {
+  function feed(targetFps: number, arrivalsMs: number[]): number[] {
+    const kept: number[] = [];
+    const assembler = new RawFrameAssembler(2, 1, targetFps, (frame) => kept.push(frame.capturedAt));
+    const realNow = Date.now;
+    try {
+      for (const at of arrivalsMs) {
+        Date.now = () => at;
+        assembler.push(new Uint8Array(6));
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    return kept;
+  }
+
+  it('cuts the byte stream into whole frames, across chunk boundaries', () => {
+    const frames: Uint8Array[] = [];
+    const assembler = new RawFrameAssembler(2, 2, 10, (frame) => frames.push(frame.data));
+    const realNow = Date.now;
+    let now = 0;
+    Date.now = () => (now += 100);
+    try {
+      assembler.push(Uint8Array.from({ length: 10 }, (_, i) => i));
+      assembler.push(Uint8Array.from({ length: 20 }, (_, i) => 10 + i));
+    } finally {
+      Date.now = realNow;
+    }
+    expect(frames).toHaveLength(2);
+    expect([...frames[0]!]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect([...frames[1]!]).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('keeps every frame of a jittery camera at the target rate', () => {
+    const arrivals = Array.from({ length: 150 }, (_, i) => 1000 + i * (1000 / 15) + (i % 2 ? 18 : -18));
+    expect(feed(15, arrivals)).toHaveLength(150);
+  });
+
+  it('halves a camera at twice the target rate, and thins 25 fps to 15', () => {
+    expect(feed(15, Array.from({ length: 300 }, (_, i) => 1000 + i * (1000 / 30)))).toHaveLength(150);
+    const from25 = feed(15, Array.from({ length: 250 }, (_, i) => 1000 + i * 40)).length;
+    expect(from25).toBeGreaterThanOrEqual(148);
+    expect(from25).toBeLessThanOrEqual(152);
+  });
+
+  it('passes every frame of a slower camera', () => {
+    expect(feed(15, Array.from({ length: 50 }, (_, i) => 1000 + i * 100))).toHaveLength(50);
   });
 });

@@ -62,5 +62,5 @@ export const FONT_8X16: Uint8Array = Uint8Array.from(atob(
 ${Buffer.from(ascii).toString('base64').match(/.{1,96}/g)!.map((line) => `  '${line}'`).join(' +\n')},
 ), (c) => c.charCodeAt(0));
 `;
-writeFileSync(resolve(import.meta.dir, '../src/font-8x16.ts'), out);
+writeFileSync(resolve(import.meta.dirname, '../src/font-8x16.ts'), out);
 console.log(`wrote src/font-8x16.ts: ${glyphOf.size ? 'mapped via the unicode table' : 'identity mapping'}`);

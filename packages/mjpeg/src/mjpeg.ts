@@ -34,9 +34,9 @@ export interface MjpegClientStats {
   id: number;
   connectedAt: number;
   framesSent: number;
-  /** Frames the client skipped because it was behind (or capped by maxFps). */
+  /** Frames produced while connected that the client was never sent: it was behind, or capped by maxFps. */
   framesDropped: number;
-  /** Frames sent again to keep a stalled stream's connection open. */
+  /** Frames sent again to keep a stalled stream's connection open (not in framesSent). */
   keepalivesSent: number;
   bytesSent: number;
   maxFps: number | undefined;
@@ -67,28 +67,53 @@ interface DirectController {
  * frame being written, and when it comes back it skips to the newest frame.
  */
 export class MjpegClient {
-  readonly stats: MjpegClientStats;
+  readonly id = nextClientId++;
+  readonly connectedAt = Date.now();
+  readonly maxFps: number | undefined;
   readonly #source: FrameSource;
   readonly #keepaliveMs: number;
   readonly #minIntervalMs: number;
   readonly #stop = new AbortController();
   #onClose: Array<(client: MjpegClient) => void> = [];
+  #firstSeq = 0;
+  #lastSentSeq = 0;
+  #writingSeq = 0;
+  #framesSent = 0;
+  #keepalivesSent = 0;
+  #bytesSent = 0;
+  /** The newest seq the source had when the client closed: its drop count stops there. */
+  #finalSeq: number | undefined;
 
   constructor(source: FrameSource, options: MjpegClientOptions = {}) {
     this.#source = source;
     this.#keepaliveMs = options.keepaliveMs ?? 5000;
+    this.maxFps = options.maxFps;
     this.#minIntervalMs = options.maxFps && options.maxFps > 0 ? 1000 / options.maxFps : 0;
-    this.stats = {
-      id: nextClientId++,
-      connectedAt: Date.now(),
-      framesSent: 0,
-      framesDropped: 0,
-      keepalivesSent: 0,
-      bytesSent: 0,
-      maxFps: options.maxFps,
-    };
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
     if (options.signal?.aborted) this.close();
+  }
+
+  /**
+   * Counters as of now. Dropped frames are those the source produced while this client was
+   * connected that it was never sent, counted live: a client parked on a full socket shows its
+   * losses while they happen, not when it wakes up.
+   */
+  get stats(): MjpegClientStats {
+    const newest = this.#finalSeq ?? this.#source.latest()?.seq ?? 0;
+    const offered = this.#firstSeq ? newest - this.#firstSeq + 1 : 0;
+    // Neither the frame on its way nor the newest one (sent next) is lost yet.
+    const inFlight = this.#writingSeq ? 1 : 0;
+    const next = !this.closed && newest > Math.max(this.#lastSentSeq, this.#writingSeq) ? 1 : 0;
+    const waiting = inFlight + next;
+    return {
+      id: this.id,
+      connectedAt: this.connectedAt,
+      framesSent: this.#framesSent,
+      framesDropped: Math.max(0, offered - this.#framesSent - waiting),
+      keepalivesSent: this.#keepalivesSent,
+      bytesSent: this.#bytesSent,
+      maxFps: this.maxFps,
+    };
   }
 
   get closed(): boolean {
@@ -101,6 +126,7 @@ export class MjpegClient {
 
   close(): void {
     if (this.closed) return;
+    this.#finalSeq = this.#source.latest()?.seq ?? 0;
     this.#stop.abort();
     for (const listener of this.#onClose) listener(this);
     this.#onClose = [];
@@ -127,11 +153,20 @@ export class MjpegClient {
         }
         const frame = await this.#nextOrKeepalive(lastSeq, signal);
         if (signal.aborted) break;
-        if (frame.seq === lastSeq) this.stats.keepalivesSent++;
-        else if (lastSeq > 0 && frame.seq > lastSeq + 1) this.stats.framesDropped += frame.seq - lastSeq - 1;
+        const keepalive = frame.seq === lastSeq;
         lastSeq = frame.seq;
         lastSentAt = performance.now();
+        if (keepalive) {
+          await this.#write(controller, frame);
+          this.#keepalivesSent++;
+          continue;
+        }
+        this.#firstSeq ||= frame.seq;
+        this.#writingSeq = frame.seq;
         await this.#write(controller, frame);
+        this.#writingSeq = 0;
+        this.#lastSentSeq = frame.seq;
+        this.#framesSent++;
       }
     } catch (error) {
       if (!signal.aborted) throw error;
@@ -153,8 +188,7 @@ export class MjpegClient {
     if (pending instanceof Promise) await pending;
     const flushed = controller.flush();
     if (flushed instanceof Promise) await flushed;
-    this.stats.framesSent++;
-    this.stats.bytesSent += head.byteLength + frame.jpeg.byteLength + CRLF.byteLength;
+    this.#bytesSent += head.byteLength + frame.jpeg.byteLength + CRLF.byteLength;
   }
 
   /** The next frame after lastSeq, or the same frame again once keepaliveMs passes without one. */

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MJPEG_BOUNDARY, mjpegResponse, type MjpegClient } from '../src/index.ts';
 
 /** Real JPEGs (made by ffmpeg), so clients can check every part decodes. */
-let jpegs: Uint8Array[] = [];
+let jpegs: Array<Uint8Array<ArrayBuffer>> = [];
 beforeAll(async () => {
   const proc = Bun.spawn(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-frames:v', '10', '-q:v', '5', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'], { stdout: 'pipe' });
   const all = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
@@ -123,9 +123,10 @@ describe('MJPEG writer', () => {
       readMjpegParts(h.url, { durationMs: 4000, keepBodies: 0 }),
     ]);
     expect(fast.parts.length).toBeGreaterThanOrEqual(65); // ~80 produced in 4 s
-    const slowSeqs = slow.parts.map((p) => Number(p.headers['x-frame-seq']));
-    const gaps = slowSeqs.slice(1).filter((seq, i) => seq - slowSeqs[i]! > 1);
-    expect(gaps.length).toBeGreaterThan(0);
+    expect(fast.errors).toEqual([]);
+    // The slow reader is still reading what the kernel's socket buffers took in early (several
+    // MB on loopback); the skipping shows on the server's side of the socket.
+    expect(slow.bytes).toBeLessThan(400_000);
     const slowClient = h.clients.find((c) => c.stats.framesDropped > 0);
     expect(slowClient).toBeDefined();
     expect(slowClient!.stats.framesDropped).toBeGreaterThan(20);

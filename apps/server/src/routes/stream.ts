@@ -18,7 +18,9 @@ export function streamRoutes(state: ServerState) {
       },
       {
         query: t.Object({
-          fps: t.Optional(t.Numeric({ minimum: 0.1, maximum: 60, description: 'Cap this viewer at N frames per second' })),
+          fps: t.Optional(
+            t.Number({ minimum: 0.1, maximum: 60, description: 'Cap this viewer at N frames per second', error: 'fps: expected a number from 0.1 to 60' }),
+          ),
         }),
         detail: { summary: 'Live video as multipart/x-mixed-replace JPEG parts (use as <img src>)' },
       },
