@@ -8,7 +8,7 @@ interface Report {
   numPendingTests: number;
   numTodoTests: number;
   numFailedTestSuites: number;
-  testResults: Array<{ name: string; status: string; message?: string }>;
+  testResults: Array<{ name: string; status: string; assertionResults?: unknown[] }>;
 }
 
 const dir = process.argv[2] ?? 'test-results';
@@ -21,7 +21,7 @@ for (const name of reports) {
   passed += report.numPassedTests;
   skipped += report.numPendingTests + report.numTodoTests;
   // A file that failed to load has no tests to fail: count it, or its failure would vanish.
-  const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && file.message).length;
+  const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults?.length).length;
   failed += report.numFailedTests + brokenFiles;
   console.log(`${name.replace(/\.json$/, '').padEnd(28)} ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
 }

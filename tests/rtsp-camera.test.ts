@@ -30,8 +30,12 @@ describe('a real RTSP camera, served', () => {
   it('reaches Streaming with the camera rate and size in /api/status', async () => {
     const status = await server.get('/api/status');
     expect(status.status).toBe('Streaming');
-    expect(status.fps).toBeGreaterThan(13);
-    expect(status.fps).toBeLessThan(17);
+    // The median of a few readings: one reading can catch a burst of frames at the window's edge.
+    const readings: number[] = [];
+    for (let i = 0; i < 5; i++, await Bun.sleep(250)) readings.push((await server.get('/api/status')).fps);
+    const fps = readings.sort((a, b) => a - b)[2]!;
+    expect(fps).toBeGreaterThan(14);
+    expect(fps).toBeLessThan(16);
     expect(status.frame_count).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(status.last_update)).toBeLessThan(2000);
     expect(status.camera).toMatchObject({ state: 'Streaming', reason: null, width: 1280, height: 720 });

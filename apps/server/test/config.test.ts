@@ -91,3 +91,13 @@ describe('config', () => {
     expect(message).not.toContain('12345');
   });
 });
+
+describe('the README config table', () => {
+  it('is the one generated from the schema (run `bun run docs:config` after changing it)', async () => {
+    const { configTable, TABLE_START, TABLE_END } = await import('../src/config-doc.ts');
+    const readme = await Bun.file(join(import.meta.dirname, '../../../README.md')).text();
+    const inReadme = readme.slice(readme.indexOf(TABLE_START) + TABLE_START.length, readme.indexOf(TABLE_END)).trim();
+    expect(inReadme).toBe(configTable().trim());
+    for (const key of ['camera_url', 'target_fps', 'jpeg_quality', 'server.port']) expect(inReadme).toContain(`\`${key}\``);
+  });
+});
