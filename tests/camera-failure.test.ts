@@ -1,6 +1,5 @@
-import { childProcesses, processesMatching, startRtspCamera } from '@cctv/testbed';
+import { childProcesses, processesMatching, startRtspCamera, startServer } from '@cctv/testbed';
 import { describe, expect, it } from 'vitest';
-import { startServer } from './support/server.ts';
 
 describe('when the camera fails', () => {
   it('goes Reconnecting when the camera dies and back to Streaming when it returns, without a restart', async () => {

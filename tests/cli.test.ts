@@ -1,13 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { freeLoopbackPort, SERVER_MAIN, startServer } from '@cctv/testbed';
 import { describe, expect, it } from 'vitest';
-import { freePort, startServer } from './support/server.ts';
 
-const MAIN = resolve(import.meta.dirname, '../apps/server/src/main.ts');
 
 async function run(args: string[]): Promise<{ code: number; output: string }> {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], { stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawn([process.execPath, SERVER_MAIN, ...args], { stdout: 'pipe', stderr: 'pipe' });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, output: out + err };
 }
@@ -53,7 +52,7 @@ describe('the command line', () => {
   });
 
   it('says so and exits when the port is taken', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const holder = Bun.serve({ port, hostname: '127.0.0.1', reusePort: false, fetch: () => new Response('x') });
     try {
       const dir = mkdtempSync(join(tmpdir(), 'cctv-cli-'));

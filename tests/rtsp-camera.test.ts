@@ -1,7 +1,6 @@
-import { childProcesses, jpegSize, readMjpegParts, startRtspCamera, type RtspCamera } from '@cctv/testbed';
+import { childProcesses, jpegSize, readMjpegParts, rssMb, startRtspCamera, startServer, type RtspCamera, type RunningServer } from '@cctv/testbed';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rssMb, startServer, type RunningServer } from './support/server.ts';
 
 /**
  * The user's story: a real RTSP camera (GStreamer, 1280×720 at 15 fps) on loopback, our server

@@ -1,6 +1,5 @@
-import { fixturePath, jpegSize, readMjpegParts } from '@cctv/testbed';
+import { fixturePath, jpegSize, readMjpegParts, startServer } from '@cctv/testbed';
 import { describe, expect, it } from 'vitest';
-import { startServer } from './support/server.ts';
 
 const video = fixturePath('video/people-720p.mp4');
 if (!video) console.warn('SKIPPED: ../shared/fixtures/video/people-720p.mp4 is missing (set SHARED_FIXTURES); the file-source test does not run');
@@ -25,6 +24,22 @@ describe('other sources', () => {
       expect(jpegSize(parts.parts[1]!.body)).toEqual({ width: 1280, height: 720 });
     } finally {
       await server.stop();
+    }
+  });
+
+  it('reads an HTTP MJPEG camera (here another instance of this server) and re-serves it', async () => {
+    const camera = await startServer({ camera_url: 'demo:640x360', target_fps: 15 });
+    const server = await startServer({ camera_url: `${camera.url.replace('://', '://viewer:s3cret@')}/api/stream/video`, target_fps: 15 });
+    try {
+      const status = await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 12);
+      expect(status.camera).toMatchObject({ width: 640, height: 360, source: `http://viewer:***@127.0.0.1:${camera.port}/api/stream/video` });
+      const result = await readMjpegParts(`${server.url}/api/stream/video`, { maxParts: 5 });
+      expect(result.errors).toEqual([]);
+      expect(jpegSize(result.parts[4]!.body)).toEqual({ width: 640, height: 360 });
+      expect(server.output()).not.toContain('s3cret');
+    } finally {
+      await server.stop();
+      await camera.stop();
     }
   });
 

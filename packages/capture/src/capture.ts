@@ -44,6 +44,24 @@ export interface CaptureOptions {
   stallTimeoutMs?: number;
 }
 
+/** The status of a capture that has not started. */
+export function stoppedStatus(): CaptureStatus {
+  return {
+    state: 'Stopped',
+    reason: null,
+    source: '',
+    kind: null,
+    since: Date.now(),
+    attempt: 0,
+    reconnects: 0,
+    nextAttemptAt: null,
+    width: null,
+    height: null,
+    framesCaptured: 0,
+    lastFrameAt: null,
+  };
+}
+
 interface SessionEnd {
   reason: string;
   /** Retrying cannot help (no ffmpeg, a URL we cannot read). */
@@ -76,18 +94,9 @@ export class Capture {
     }
     this.#spec = spec;
     this.#status = {
-      state: 'Stopped',
-      reason: null,
+      ...stoppedStatus(),
       source: spec instanceof SourceError ? '(invalid)' : spec.redacted,
       kind: spec instanceof SourceError ? null : spec.kind,
-      since: Date.now(),
-      attempt: 0,
-      reconnects: 0,
-      nextAttemptAt: null,
-      width: null,
-      height: null,
-      framesCaptured: 0,
-      lastFrameAt: null,
     };
   }
 

@@ -1,4 +1,4 @@
-export { Capture } from './capture.ts';
+export { Capture, stoppedStatus } from './capture.ts';
 export type { CaptureOptions, CaptureState, CaptureStatus } from './capture.ts';
 export { backoffDelay } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';

@@ -6,3 +6,5 @@ export { jpegSize } from './jpeg.ts';
 export { fixturePath, fixturesDir } from './fixtures.ts';
 export { childProcesses, listProcesses, processesMatching } from './processes.ts';
 export type { ProcessInfo } from './processes.ts';
+export { rssMb, SERVER_MAIN, startServer } from './server.ts';
+export type { RunningServer } from './server.ts';

@@ -1,4 +1,4 @@
-import type { CaptureStatus } from '@cctv/capture';
+import { redactUrl, stoppedStatus, type CaptureStatus } from '@cctv/capture';
 import type { FrameBuffer } from '@cctv/frame-buffer';
 import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
 
@@ -11,29 +11,16 @@ export interface PipelineOptions {
   onError?: (message: string) => void;
 }
 
-const STOPPED: CaptureStatus = {
-  state: 'Stopped',
-  reason: null,
-  source: '',
-  kind: null,
-  since: Date.now(),
-  attempt: 0,
-  reconnects: 0,
-  nextAttemptAt: null,
-  width: null,
-  height: null,
-  framesCaptured: 0,
-  lastFrameAt: null,
-};
-
 /** The main thread's handle on the pipeline Worker: JPEGs in, into the FrameBuffer. */
 export class Pipeline {
   #worker: Worker | undefined;
-  #status: CaptureStatus = { ...STOPPED };
+  #status: CaptureStatus;
   #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
   #stopped: (() => void) | undefined;
 
-  constructor(private readonly options: PipelineOptions) {}
+  constructor(private readonly options: PipelineOptions) {
+    this.#status = { ...stoppedStatus(), source: redactUrl(options.url) };
+  }
 
   get status(): CaptureStatus {
     return this.#status;

@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freeLoopbackPort } from './rtsp-camera.ts';
 
-const MAIN = resolve(import.meta.dirname, '../../apps/server/src/main.ts');
+/** The server's entry point, run as users run it. */
+export const SERVER_MAIN = resolve(import.meta.dirname, '../../../apps/server/src/main.ts');
 
 export interface RunningServer {
   url: string;
@@ -17,20 +19,13 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
-export async function freePort(): Promise<number> {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
 /** Starts the real server (`bun apps/server/src/main.ts --config … --port …`) as its own process. */
 export async function startServer(config: Record<string, unknown>, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'cctv-e2e-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ ...config, server: { host: '127.0.0.1', ...(config.server as object) } }));
-  const proc = Bun.spawn([process.execPath, MAIN, '--config', file, '--port', String(port), ...(options.args ?? [])], {
+  const proc = Bun.spawn([process.execPath, SERVER_MAIN, '--config', file, '--port', String(port), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdout: 'pipe',
     stderr: 'pipe',
