@@ -17,6 +17,7 @@ export class Pipeline {
   #status: CaptureStatus;
   #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
   #stopped: (() => void) | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: PipelineOptions) {
     this.#status = { ...stoppedStatus(), source: redactUrl(options.url) };
@@ -35,12 +36,21 @@ export class Pipeline {
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<FromPipeline>) => this.#receive(event.data);
     worker.onerror = (event) => this.options.onError?.(`pipeline worker: ${event.message}`);
+    // A Worker that dies on its own (a native crash, an uncaught error) is restarted, like a
+    // camera: the stream comes back and the reason is in the status meanwhile.
+    worker.addEventListener('close', () => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      this.#setStatus({ ...this.#status, state: 'Reconnecting', reason: 'the pipeline worker stopped unexpectedly; restarting it', since: Date.now() });
+      this.#restartTimer = setTimeout(() => this.start(), 1000);
+    });
     const start: ToPipeline = { type: 'start', url: this.options.url, targetFps: this.options.targetFps, jpegQuality: this.options.jpegQuality };
     worker.postMessage(start);
   }
 
   /** Stops capture (ffmpeg is reaped by the Worker) and ends the Worker; bounded in time. */
   async stop(timeoutMs = 3000): Promise<void> {
+    clearTimeout(this.#restartTimer);
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
@@ -48,6 +58,11 @@ export class Pipeline {
     worker.postMessage({ type: 'stop' } satisfies ToPipeline);
     await Promise.race([stopped, Bun.sleep(timeoutMs)]);
     worker.terminate();
+  }
+
+  #setStatus(status: CaptureStatus): void {
+    this.#status = status;
+    this.options.onStatus?.(status);
   }
 
   #receive(message: FromPipeline): void {
@@ -64,8 +79,7 @@ export class Pipeline {
         });
         break;
       case 'status':
-        this.#status = message.status;
-        this.options.onStatus?.(message.status);
+        this.#setStatus(message.status);
         break;
       case 'stopped':
         this.#stopped?.();
