@@ -1,4 +1,4 @@
-import { childProcesses, processesMatching, startRtspCamera, startServer } from '@cctv/testbed';
+import { childProcesses, jpegSize, processesMatching, readMjpegParts, startRtspCamera, startServer } from '@cctv/testbed';
 import { describe, expect, it } from 'vitest';
 
 describe('when the camera fails', () => {
@@ -34,6 +34,21 @@ describe('when the camera fails', () => {
       expect(status.camera.source).toBe('rtsp://admin:***@127.0.0.1:1/stream');
       expect(JSON.stringify(status)).not.toContain('hunter2');
       expect(server.output()).not.toContain('hunter2');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('shows viewers a status card while the camera has never answered, and keeps their connection open', async () => {
+    const server = await startServer({ camera_url: 'rtsp://admin:hunter2@127.0.0.1:1/stream', server: { stream_keepalive_s: 1 } });
+    try {
+      await server.waitForStatus((s) => s.status === 'Reconnecting');
+      const result = await readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 3500, keepBodies: 10 });
+      expect(result.errors).toEqual([]);
+      // Sent at once, then once a second: the viewer sees why, and no idle timeout cuts it.
+      expect(result.parts.length).toBeGreaterThanOrEqual(3);
+      expect(result.parts.every((p) => p.headers['x-frame-seq'] === '0')).toBe(true);
+      expect(jpegSize(result.parts[0]!.body)).toEqual({ width: 1280, height: 720 });
     } finally {
       await server.stop();
     }

@@ -27,6 +27,12 @@ export interface MjpegClientOptions {
   keepaliveMs?: number;
   /** Ends the stream, e.g. the request's signal (fires when the viewer disconnects). */
   signal?: AbortSignal;
+  /**
+   * A picture to show while the source has no frame at all (e.g. "camera connecting", with the
+   * reason), sent at once and then every keepaliveMs, so the viewer sees why and the
+   * connection is not cut as idle. Its `seq` should be 0.
+   */
+  placeholder?: () => Frame | undefined;
 }
 
 /** Per-client counters, live while the client is connected. */
@@ -36,7 +42,7 @@ export interface MjpegClientStats {
   framesSent: number;
   /** Frames produced while connected that the client was never sent: it was behind, or capped by maxFps. */
   framesDropped: number;
-  /** Frames sent again to keep a stalled stream's connection open (not in framesSent). */
+  /** Frames sent again (or placeholders) to keep a stalled stream's connection open (not in framesSent). */
   keepalivesSent: number;
   bytesSent: number;
   maxFps: number | undefined;
@@ -73,6 +79,7 @@ export class MjpegClient {
   readonly #source: FrameSource;
   readonly #keepaliveMs: number;
   readonly #minIntervalMs: number;
+  readonly #placeholder: (() => Frame | undefined) | undefined;
   readonly #stop = new AbortController();
   #onClose: Array<(client: MjpegClient) => void> = [];
   #firstSeq = 0;
@@ -88,6 +95,7 @@ export class MjpegClient {
     this.#source = source;
     this.#keepaliveMs = options.keepaliveMs ?? 5000;
     this.maxFps = options.maxFps;
+    this.#placeholder = options.placeholder;
     this.#minIntervalMs = options.maxFps && options.maxFps > 0 ? 1000 / options.maxFps : 0;
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
     if (options.signal?.aborted) this.close();
@@ -143,9 +151,16 @@ export class MjpegClient {
 
   async #run(controller: DirectController): Promise<void> {
     const signal = this.#stop.signal;
-    let lastSeq = this.#source.latest()?.seq ? this.#source.latest()!.seq - 1 : 0;
+    const latest = this.#source.latest();
+    // Start from the newest frame, so a new viewer sees a picture at once.
+    let lastSeq = latest ? latest.seq - 1 : 0;
     let lastSentAt = 0;
     try {
+      const placeholder = latest ? undefined : this.#placeholder?.();
+      if (placeholder) {
+        await this.#write(controller, placeholder);
+        this.#keepalivesSent++;
+      }
       while (!signal.aborted) {
         if (this.#minIntervalMs > 0) {
           const wait = lastSentAt + this.#minIntervalMs - performance.now();
@@ -153,6 +168,7 @@ export class MjpegClient {
         }
         const frame = await this.#nextOrKeepalive(lastSeq, signal);
         if (signal.aborted) break;
+        if (!frame) continue;
         const keepalive = frame.seq === lastSeq;
         lastSeq = frame.seq;
         lastSentAt = performance.now();
@@ -191,10 +207,11 @@ export class MjpegClient {
     this.#bytesSent += head.byteLength + frame.jpeg.byteLength + CRLF.byteLength;
   }
 
-  /** The next frame after lastSeq, or the same frame again once keepaliveMs passes without one. */
-  async #nextOrKeepalive(lastSeq: number, signal: AbortSignal): Promise<Frame> {
-    const latest = this.#source.latest();
-    if (lastSeq === 0 || !latest) return this.#source.next(lastSeq, signal);
+  /**
+   * The next frame after lastSeq. When none comes within keepaliveMs: the last frame again, or,
+   * before the source has had any frame, the placeholder (undefined when there is none either).
+   */
+  async #nextOrKeepalive(lastSeq: number, signal: AbortSignal): Promise<Frame | undefined> {
     const wait = new AbortController();
     const onStop = () => wait.abort(signal.reason);
     signal.addEventListener('abort', onStop, { once: true });
@@ -202,7 +219,7 @@ export class MjpegClient {
     try {
       return await this.#source.next(lastSeq, wait.signal);
     } catch (error) {
-      if (error === KEEPALIVE) return this.#source.latest() ?? latest;
+      if (error === KEEPALIVE) return this.#source.latest() ?? this.#placeholder?.();
       throw error;
     } finally {
       clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { FrameBuffer } from '@cctv/frame-buffer';
+import { FrameBuffer, type Frame } from '@cctv/frame-buffer';
 import { jpegSize, readMjpegParts } from '@cctv/testbed';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MJPEG_BOUNDARY, mjpegResponse, type MjpegClient } from '../src/index.ts';
@@ -30,7 +30,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-function harness(options: { keepaliveMs?: number } = {}): Harness {
+function harness(options: { keepaliveMs?: number; placeholder?: () => Frame | undefined } = {}): Harness {
   const frames = new FrameBuffer();
   const clients: MjpegClient[] = [];
   const server = Bun.serve({
@@ -38,7 +38,7 @@ function harness(options: { keepaliveMs?: number } = {}): Harness {
     hostname: '127.0.0.1',
     fetch(request) {
       const fps = new URL(request.url).searchParams.get('fps');
-      const { response, client } = mjpegResponse(frames, { maxFps: fps ? Number(fps) : undefined, signal: request.signal, keepaliveMs: options.keepaliveMs });
+      const { response, client } = mjpegResponse(frames, { maxFps: fps ? Number(fps) : undefined, signal: request.signal, keepaliveMs: options.keepaliveMs, placeholder: options.placeholder });
       clients.push(client);
       return response;
     },
@@ -154,5 +154,19 @@ describe('MJPEG writer', () => {
     expect(result.parts.length).toBeGreaterThanOrEqual(4);
     expect(new Set(result.parts.map((p) => p.headers['x-frame-seq']))).toEqual(new Set(['1']));
     expect(h.clients[0]!.stats.keepalivesSent).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows the placeholder before the first frame, repeats it while there is none, then streams', async () => {
+    const placeholder = (): Frame => ({ seq: 0, jpeg: jpegs[9]!, width: 320, height: 240, capturedAt: Date.now(), encodedAt: Date.now(), detections: [], fps: 0 });
+    const h = harness({ keepaliveMs: 300, placeholder });
+    setTimeout(() => h.produce(10), 1000);
+    const result = await readMjpegParts(h.url, { durationMs: 1800, keepBodies: 100 });
+    expect(result.errors).toEqual([]);
+    const seqs = result.parts.map((p) => Number(p.headers['x-frame-seq']));
+    expect(seqs[0]).toBe(0);
+    expect(result.parts[0]!.body).toEqual(jpegs[9]);
+    expect(seqs.filter((seq) => seq === 0).length).toBeGreaterThanOrEqual(3);
+    expect(seqs.at(-1)).toBeGreaterThan(3);
+    expect(seqs.indexOf(1)).toBeGreaterThan(seqs.lastIndexOf(0));
   });
 });

@@ -26,5 +26,7 @@ export type FromPipeline =
       encoder: EncoderStats;
     }
   | { type: 'status'; status: CaptureStatus }
+  /** A status card to show viewers while the camera has no picture (see status-card.ts). */
+  | { type: 'placeholder'; jpeg: ArrayBuffer; width: number; height: number; renderedAt: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };

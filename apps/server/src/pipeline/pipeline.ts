@@ -1,5 +1,5 @@
 import { redactUrl, stoppedStatus, type CaptureStatus } from '@cctv/capture';
-import type { FrameBuffer } from '@cctv/frame-buffer';
+import type { Frame, FrameBuffer } from '@cctv/frame-buffer';
 import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
 
 export interface PipelineOptions {
@@ -16,6 +16,7 @@ export class Pipeline {
   #worker: Worker | undefined;
   #status: CaptureStatus;
   #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+  #placeholder: Frame | undefined;
   #stopped: (() => void) | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -29,6 +30,11 @@ export class Pipeline {
 
   get encoder(): EncoderStats {
     return this.#encoder;
+  }
+
+  /** What viewers see while the camera has not sent a frame yet: a card with the state and reason. */
+  get placeholder(): Frame | undefined {
+    return this.#placeholder;
   }
 
   start(): void {
@@ -80,6 +86,18 @@ export class Pipeline {
         break;
       case 'status':
         this.#setStatus(message.status);
+        break;
+      case 'placeholder':
+        this.#placeholder = {
+          seq: 0,
+          jpeg: new Uint8Array(message.jpeg),
+          width: message.width,
+          height: message.height,
+          capturedAt: message.renderedAt,
+          encodedAt: message.renderedAt,
+          detections: [],
+          fps: 0,
+        };
         break;
       case 'stopped':
         this.#stopped?.();

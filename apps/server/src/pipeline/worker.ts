@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
-import { Capture, type RawFrame } from '@cctv/capture';
+import { Capture, type CaptureStatus, type RawFrame } from '@cctv/capture';
 import sharp from 'sharp';
 import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+import { renderStatusCard } from './status-card.ts';
 
 /**
  * The pipeline Worker: camera frames in, one JPEG per frame out. Pixels never touch the main
@@ -34,16 +35,11 @@ async function encode(frame: RawFrame): Promise<void> {
   encoding = true;
   try {
     const started = performance.now();
-    const jpeg = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
-      .jpeg({ quality })
-      .toBuffer();
+    const buffer = await encodeJpeg(frame.data, frame.width, frame.height);
     stats.framesEncoded++;
     // An exponential average over ~20 frames: current, not since start.
     const took = performance.now() - started;
     stats.encodeMs = stats.encodeMs ? stats.encodeMs + (took - stats.encodeMs) / 20 : took;
-    // sharp's output lives in native memory that cannot be transferred: one copy (~100 kB at
-    // 720p) into a plain ArrayBuffer, which then moves to the main thread without another.
-    const buffer = new Uint8Array(jpeg).buffer;
     send(
       { type: 'frame', jpeg: buffer, width: frame.width, height: frame.height, capturedAt: frame.capturedAt, encodedAt: Date.now(), encoder: { ...stats } },
       [buffer],
@@ -62,6 +58,22 @@ async function encode(frame: RawFrame): Promise<void> {
   if (next) void encode(next);
 }
 
+/** JPEG bytes in a plain ArrayBuffer that can be transferred to the main thread. */
+async function encodeJpeg(pixels: Uint8Array, width: number, height: number): Promise<ArrayBuffer> {
+  const jpeg = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  // sharp's output lives in native memory that cannot be transferred: one copy (~100 kB at
+  // 720p) into a plain ArrayBuffer, which then moves to the main thread without another.
+  return new Uint8Array(jpeg).buffer;
+}
+
+async function sendPlaceholder(status: CaptureStatus): Promise<void> {
+  const width = status.width ?? 1280;
+  const height = status.height ?? 720;
+  const card = renderStatusCard(status, width, height);
+  const jpeg = await encodeJpeg(card.data, width, height);
+  send({ type: 'placeholder', jpeg, width, height, renderedAt: Date.now() }, [jpeg]);
+}
+
 self.onmessage = async (event: MessageEvent<ToPipeline>) => {
   const message = event.data;
   if (message.type === 'start') {
@@ -70,7 +82,12 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
       url: message.url,
       targetFps: message.targetFps,
       onFrame: accept,
-      onStatus: (status) => send({ type: 'status', status }),
+      onStatus: (status) => {
+        send({ type: 'status', status });
+        if (status.state !== 'Streaming' && status.state !== 'Stopped') {
+          sendPlaceholder(status).catch((error) => send({ type: 'error', message: `status card: ${(error as Error).message}` }));
+        }
+      },
     });
     capture.start();
   } else if (message.type === 'stop') {

@@ -12,6 +12,7 @@ export function streamRoutes(state: ServerState) {
           maxFps: query.fps,
           keepaliveMs: state.config.server.stream_keepalive_s * 1000,
           signal: request.signal,
+          placeholder: () => state.pipeline.placeholder,
         });
         state.addViewer(client);
         return response;
