@@ -94,6 +94,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     process.exit(0);
   };
+  // A bug in one request or one callback is logged; it must not take the stream down for everyone.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+  process.on('uncaughtException', (error) => log.error(`uncaught exception: ${error.stack ?? error.message}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -184,8 +184,9 @@ export class MjpegClient {
         this.#lastSentSeq = frame.seq;
         this.#framesSent++;
       }
-    } catch (error) {
-      if (!signal.aborted) throw error;
+    } catch {
+      // Whatever ended this loop (the viewer left mid-write, the source closed at shutdown)
+      // ends this viewer's stream and nothing else: there is no one to report it to.
     } finally {
       this.close();
       try {
