@@ -59,7 +59,7 @@ describe('the command line', () => {
       writeFileSync(join(dir, 'c.json'), JSON.stringify({ server: { host: '127.0.0.1' } }));
       const { code, output } = await run(['--config', join(dir, 'c.json'), '--port', String(port)]);
       expect(code).toBe(1);
-      expect(output).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(output).toContain(`cannot start http on 127.0.0.1:${port}`);
     } finally {
       holder.stop(true);
     }

@@ -1,48 +1,26 @@
 import { existsSync } from 'node:fs';
 import { FrameBuffer } from '@cctv/frame-buffer';
 import { banner } from './banner.ts';
-import { CliError, parseArgs, USAGE } from './cli.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { CliError, parseArgs, USAGE, type CliOptions } from './cli.ts';
+import { ConfigError, loadConfig, type LoadedConfig } from './config.ts';
 import { createApp, listen } from './http.ts';
 import { log } from './log.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { LiveUpdates } from './socketio.ts';
 import { ServerState } from './state.ts';
 
-/** A part of the program: started in order, stopped in reverse. */
+/** A part of the program: started in the order listed, stopped in reverse. */
 interface Part {
   name: string;
+  start(): void;
   stop(): Promise<void> | void;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  let cli;
-  let loaded;
-  try {
-    cli = parseArgs(argv);
-    if (cli.help) {
-      console.log(USAGE);
-      return;
-    }
-    const file = cli.config ?? process.env.CCTV_CONFIG ?? (existsSync('config.json') ? 'config.json' : undefined);
-    loaded = loadConfig({ file, env: process.env, overrides: { port: cli.port } });
-  } catch (error) {
-    if (error instanceof CliError || error instanceof ConfigError) {
-      console.error(`cctv-server: ${error.message}`);
-      if (error instanceof CliError) console.error(USAGE);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const { cli, loaded } = readSettings(argv);
   const { config } = loaded;
-  const parts: Part[] = [];
 
-  // 1. frames: the one buffer every viewer reads.
   const frames = new FrameBuffer();
-  parts.push({ name: 'frames', stop: () => frames.close() });
-
-  // 2. pipeline (started last, once the server answers): capture + encode in a Worker.
-  let live: LiveUpdates | undefined;
   const pipeline = new Pipeline({
     url: config.camera_url,
     targetFps: config.target_fps,
@@ -50,34 +28,44 @@ export async function main(argv: readonly string[]): Promise<void> {
     frames,
     onStatus: (status) => {
       log.info(`camera ${status.state}${status.reason ? `: ${status.reason}` : ''}`);
-      live?.statusChanged();
+      live.statusChanged();
     },
     onError: (message) => log.error(message),
   });
   const state = new ServerState(config, frames, pipeline);
-
-  // 3. HTTP + Socket.IO on one port.
-  live = new LiveUpdates(state);
+  const live = new LiveUpdates(state);
   const app = createApp(state, live);
-  try {
-    listen(app, live, config.server.host, config.server.port);
-  } catch (error) {
-    console.error(`cctv-server: cannot listen on ${config.server.host}:${config.server.port}: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  live.start();
-  parts.push({ name: 'live updates', stop: () => live.stop() });
-  // Viewers are closed before the server stops, so their streams end instead of hanging.
-  parts.push({
-    name: 'http',
-    stop: async () => {
-      for (const viewer of state.viewers) viewer.close();
-      await app.stop(true);
-    },
-  });
-  pipeline.start();
-  parts.push({ name: 'pipeline', stop: () => pipeline.stop() });
 
+  const parts: Part[] = [
+    // The one buffer every viewer reads.
+    { name: 'frames', start: () => {}, stop: () => frames.close() },
+    // Socket.IO pushes: status and stats every second and on camera changes.
+    { name: 'live updates', start: () => live.start(), stop: () => live.stop() },
+    // REST, MJPEG and Socket.IO on one port; viewers are closed first so their streams end.
+    {
+      name: 'http',
+      start: () => listen(app, live, config.server.host, config.server.port),
+      stop: async () => {
+        for (const viewer of state.viewers) viewer.close();
+        await app.stop(true);
+      },
+    },
+    // Capture + encode in a Worker, started once the server answers.
+    { name: 'pipeline', start: () => pipeline.start(), stop: () => pipeline.stop() },
+  ];
+
+  const started: Part[] = [];
+  for (const part of parts) {
+    try {
+      part.start();
+      started.push(part);
+    } catch (error) {
+      const where = part.name === 'http' ? ` on ${config.server.host}:${config.server.port}` : '';
+      console.error(`cctv-server: cannot start ${part.name}${where}: ${(error as Error).message}`);
+      await stopAll(started);
+      process.exit(1);
+    }
+  }
   console.log(banner(state, loaded.origin, cli.tui));
 
   let stopping = false;
@@ -85,13 +73,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
-    for (const part of parts.toReversed()) {
-      try {
-        await part.stop();
-      } catch (error) {
-        log.error(`stopping ${part.name}: ${(error as Error).message}`);
-      }
-    }
+    await stopAll(started);
     process.exit(0);
   };
   // A bug in one request or one callback is logged; it must not take the stream down for everyone.
@@ -99,6 +81,34 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('uncaughtException', (error) => log.error(`uncaught exception: ${error.stack ?? error.message}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Flags, then the config they point at; a bad one ends the process with exit code 2 and what was wrong. */
+function readSettings(argv: readonly string[]): { cli: CliOptions; loaded: LoadedConfig } {
+  try {
+    const cli = parseArgs(argv);
+    if (cli.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const file = cli.config ?? process.env.CCTV_CONFIG ?? (existsSync('config.json') ? 'config.json' : undefined);
+    return { cli, loaded: loadConfig({ file, env: process.env, overrides: { port: cli.port } }) };
+  } catch (error) {
+    if (!(error instanceof CliError || error instanceof ConfigError)) throw error;
+    console.error(`cctv-server: ${error.message}`);
+    if (error instanceof CliError) console.error(USAGE);
+    process.exit(2);
+  }
+}
+
+async function stopAll(parts: Part[]): Promise<void> {
+  for (const part of parts.toReversed()) {
+    try {
+      await part.stop();
+    } catch (error) {
+      log.error(`stopping ${part.name}: ${(error as Error).message}`);
+    }
+  }
 }
 
 if (import.meta.main) await main(Bun.argv.slice(2));
