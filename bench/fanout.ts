@@ -1,6 +1,6 @@
 // Fan-out and latency of the spine: a real RTSP camera (720p, 15 fps) → the server (its own
 // process) → N MJPEG viewers in this process, for each N in turn. Prints a markdown table.
-//   bun bench/fanout.ts [--clients 1,50,200,500] [--seconds 10]
+//   bun bench/fanout.ts [--clients 1,50,200,500] [--seconds 10] [--pattern ball|snow]
 import { readFileSync } from 'node:fs';
 import { readMjpegParts, rssMb, startRtspCamera, startServer } from '@cctv/testbed';
 
@@ -11,6 +11,8 @@ const option = (name: string, fallback: string) => {
 };
 const counts = option('clients', '1,50,200,500').split(',').map(Number);
 const seconds = Number(option('seconds', '10'));
+// ball: ~10 kB JPEGs; snow: noise, ~270 kB JPEGs (a worst case beyond real cameras' 50-150 kB).
+const pattern = option('pattern', 'ball') === 'snow' ? 'snow' : 'ball';
 
 /** CPU seconds a process has used (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
@@ -23,11 +25,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-const camera = await startRtspCamera({ width: 1280, height: 720, fps: 15 });
+const camera = await startRtspCamera({ width: 1280, height: 720, fps: 15, pattern });
 const server = await startServer({ camera_url: camera.url, target_fps: 15 });
 await server.waitForStatus((s) => s.status === 'Streaming' && s.fps > 14);
 await Bun.sleep(2000);
-console.log(`camera ${camera.url} 1280x720@15, server pid ${server.pid}, RSS at idle ${rssMb(server.pid).toFixed(0)} MB, ${seconds} s per step\n`);
+console.log(`camera ${camera.url} 1280x720@15 (${pattern}, snapshot ${(await (await fetch(`${server.url}/api/stream/snapshot.jpg`)).arrayBuffer()).byteLength} bytes), server pid ${server.pid}, RSS at idle ${rssMb(server.pid).toFixed(0)} MB, ${seconds} s per step\n`);
 console.log('| viewers | fps per viewer (min / median) | latency capture→viewer p50 / p90 / p99 (ms) | server CPU % | server RSS (MB) | frames dropped |');
 console.log('|---|---|---|---|---|---|');
 for (const n of counts) {

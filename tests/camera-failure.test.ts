@@ -1,4 +1,5 @@
 import { childProcesses, jpegSize, processesMatching, readMjpegParts, startRtspCamera, startServer } from '@cctv/testbed';
+import { io, type Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 
 describe('when the camera fails', () => {
@@ -8,6 +9,11 @@ describe('when the camera fails', () => {
     try {
       await server.waitForStatus((s) => s.status === 'Streaming');
       const pid = server.pid;
+      // The dashboard hears about it over Socket.IO as it happens.
+      const socket: Socket = io(server.url, { path: '/socket.io/', transports: ['websocket'] });
+      const pushed: string[] = [];
+      socket.on('status_update', (status: { status: string }) => pushed.push(status.status));
+      await new Promise((resolve) => socket.once('status_update', resolve));
       await camera.stop();
       const down = await server.waitForStatus((s) => s.status === 'Reconnecting' || s.status === 'Connecting', 15_000);
       expect(down.camera.reason).toBeTruthy();
@@ -18,6 +24,9 @@ describe('when the camera fails', () => {
       expect(back.camera.reconnects).toBeGreaterThanOrEqual(1);
       expect(server.pid).toBe(pid);
       expect(server.output()).toMatch(/camera Reconnecting/);
+      expect(pushed).toContain('Reconnecting');
+      expect(pushed.lastIndexOf('Streaming')).toBeGreaterThan(pushed.indexOf('Reconnecting'));
+      socket.close();
     } finally {
       const { code, ms } = await server.stop();
       expect(code).toBe(0);
