@@ -2,7 +2,7 @@
 // process) → N MJPEG viewers in this process, for each N in turn. Prints a markdown table.
 //   bun bench/fanout.ts [--clients 1,50,200,500] [--seconds 10] [--pattern ball|snow]
 import { readFileSync } from 'node:fs';
-import { readMjpegParts, rssMb, startRtspCamera, startServer } from '@cctv/testbed';
+import { partsPerSecond, readMjpegParts, rssMb, startRtspCamera, startServer } from '@cctv/testbed';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -43,9 +43,7 @@ for (const n of counts) {
   );
   clearInterval(sampler);
   const cpu = ((cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - started) / 1000)) * 100;
-  const rates = results
-    .map((r) => (r.parts.length > 1 ? ((r.parts.length - 1) * 1000) / (r.parts.at(-1)!.receivedAt - r.parts[0]!.receivedAt) : 0))
-    .sort((a, b) => a - b);
+  const rates = results.map((r) => partsPerSecond(r.parts)).sort((a, b) => a - b);
   // X-Timestamp is when the server had the decoded frame; latency here is encode + hand-over + fan-out + socket.
   const latencies = results
     .flatMap((r) => r.parts.slice(1).map((p) => p.receivedAt - Number(p.headers['x-timestamp']) * 1000))

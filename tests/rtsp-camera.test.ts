@@ -1,4 +1,4 @@
-import { childProcesses, jpegSize, readMjpegParts, rssMb, startRtspCamera, startServer, type RtspCamera, type RunningServer } from '@cctv/testbed';
+import { childProcesses, jpegSize, partsPerSecond, readMjpegParts, rssMb, startRtspCamera, startServer, type RtspCamera, type RunningServer } from '@cctv/testbed';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,11 +19,6 @@ afterAll(async () => {
   await server?.stop();
   await camera?.stop();
 });
-
-function partsPerSecond(parts: Array<{ receivedAt: number }>): number {
-  if (parts.length < 2) return 0;
-  return ((parts.length - 1) * 1000) / (parts.at(-1)!.receivedAt - parts[0]!.receivedAt);
-}
 
 describe('a real RTSP camera, served', () => {
   it('reaches Streaming with the camera rate and size in /api/status', async () => {

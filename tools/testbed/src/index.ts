@@ -1,6 +1,6 @@
 export { startRtspCamera, freeLoopbackPort } from './rtsp-camera.ts';
 export type { RtspCamera, RtspCameraOptions } from './rtsp-camera.ts';
-export { readMjpegParts } from './mjpeg-reader.ts';
+export { partsPerSecond, readMjpegParts } from './mjpeg-reader.ts';
 export type { MjpegPart, MjpegReadOptions, MjpegReadResult } from './mjpeg-reader.ts';
 export { jpegSize } from './jpeg.ts';
 export { fixturePath, fixturesDir } from './fixtures.ts';

@@ -102,6 +102,12 @@ export function readMjpegParts(url: string, options: MjpegReadOptions = {}): Pro
   });
 }
 
+/** Parts per second over the span from the first part to the last (0 with fewer than two). */
+export function partsPerSecond(parts: ReadonlyArray<{ receivedAt: number }>): number {
+  if (parts.length < 2) return 0;
+  return ((parts.length - 1) * 1000) / (parts.at(-1)!.receivedAt - parts[0]!.receivedAt);
+}
+
 /** HTTP/1.1 response head, then the body as sent: identity or chunked. */
 class BodyDecoder {
   #buffer: Buffer<ArrayBufferLike> = Buffer.alloc(0);
