@@ -25,6 +25,8 @@ def main() -> None:
     # "ball": a moving ball (small JPEGs); "snow": noise, for large frames that fill sockets fast.
     parser.add_argument("--pattern", default="ball", choices=["ball", "snow"])
     args = parser.parse_args()
+    if not args.path.startswith("/"):
+        parser.error("--path must start with /")
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()

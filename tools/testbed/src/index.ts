@@ -3,7 +3,7 @@ export type { RtspCamera, RtspCameraOptions } from './rtsp-camera.ts';
 export { partsPerSecond, readMjpegParts } from './mjpeg-reader.ts';
 export type { MjpegPart, MjpegReadOptions, MjpegReadResult } from './mjpeg-reader.ts';
 export { jpegSize } from './jpeg.ts';
-export { fixturePath, fixturesDir } from './fixtures.ts';
+export { fixturePath, fixturesDir, requireFixtures } from './fixtures.ts';
 export { childProcesses, listProcesses, processesMatching } from './processes.ts';
 export type { ProcessInfo } from './processes.ts';
 export { rssMb, SERVER_MAIN, startServer } from './server.ts';

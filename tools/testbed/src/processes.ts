@@ -42,7 +42,8 @@ export async function childProcesses(pid: number = process.pid): Promise<Process
   return found;
 }
 
-/** Processes whose command line matches, e.g. /ffmpeg.*8554/ to find a leaked ffmpeg. */
+/** Processes (but this one) whose command line matches, e.g. /ffmpeg.*8554/ to find a leaked ffmpeg. */
 export async function processesMatching(pattern: RegExp): Promise<ProcessInfo[]> {
-  return listProcesses().filter((p) => p.pid !== process.pid && pattern.test(p.command));
+  // search(), not test(): a /g or /y pattern's test() carries lastIndex from one process to the next.
+  return listProcesses().filter((p) => p.pid !== process.pid && p.command.search(pattern) >= 0);
 }

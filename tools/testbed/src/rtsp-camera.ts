@@ -56,21 +56,34 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
   return camera;
 }
 
+/** How long the camera may take to print READY (GStreamer's first start loads its plugin registry). */
+const READY_TIMEOUT_MS = 15_000;
+
 async function launch(args: string[]): Promise<Bun.Subprocess<'ignore', 'pipe', 'pipe'>> {
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   let stderr = '';
-  void (async () => {
-    for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
+  const stderrDone = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
   })();
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let stdout = '';
-  const timeout = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  let timedOut = false;
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    proc.kill('SIGKILL');
+  }, READY_TIMEOUT_MS);
   try {
-    while (!stdout.includes('READY ')) {
+    while (!/^READY /m.test(stdout)) {
       const { done, value } = await reader.read();
-      if (done) throw new Error(`RTSP camera exited before it was ready (code ${await proc.exited}):\n${stdout}${stderr}`);
-      stdout += decoder.decode(value);
+      if (done) {
+        const code = await proc.exited;
+        await stderrDone;
+        const why = timedOut ? `printed no READY within ${READY_TIMEOUT_MS / 1000} s` : `exited (code ${code}) before it was ready`;
+        throw new Error(`RTSP camera (${args.join(' ')}) ${why}:\n${stdout}${stderr}`);
+      }
+      stdout += decoder.decode(value, { stream: true });
     }
   } finally {
     clearTimeout(timeout);
