@@ -28,8 +28,9 @@ describe('a real RTSP camera, served', () => {
     const readings: number[] = [];
     for (let i = 0; i < 5; i++, await Bun.sleep(250)) readings.push((await server.get('/api/status')).fps);
     const fps = readings.sort((a, b) => a - b)[2]!;
-    expect(fps).toBeGreaterThan(14);
-    expect(fps).toBeLessThan(16);
+    // ±10 %: a 2 s window on a loaded 2-core machine sees frames bunch up by a frame interval or two.
+    expect(fps).toBeGreaterThan(13.5);
+    expect(fps).toBeLessThan(16.5);
     expect(status.frame_count).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(status.last_update)).toBeLessThan(2000);
     expect(status.camera).toMatchObject({ state: 'Streaming', reason: null, width: 1280, height: 720 });
