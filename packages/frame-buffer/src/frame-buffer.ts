@@ -1,3 +1,5 @@
+import { RateMeter } from './rate-meter.ts';
+
 /** One object found in a frame, in source-image pixels. */
 export interface Detection {
   classId: number;
@@ -63,26 +65,19 @@ interface Waiter {
 export class FrameBuffer {
   readonly #ring: Frame[] = [];
   readonly #ringSize: number;
-  readonly #fpsWindowMs: number;
-  readonly #now: () => number;
-  /** Arrival times within the fps window, oldest first. */
-  readonly #arrivals: number[] = [];
+  readonly #rate: RateMeter;
   #waiters = new Set<Waiter>();
   #seq = 0;
   #closed = false;
 
   constructor(options: FrameBufferOptions = {}) {
     this.#ringSize = Math.max(1, options.ringSize ?? 8);
-    this.#fpsWindowMs = options.fpsWindowMs ?? 2000;
-    this.#now = options.now ?? Date.now;
+    this.#rate = new RateMeter(options.fpsWindowMs ?? 2000, options.now ?? Date.now);
   }
 
   push(input: FrameInput): Frame {
     if (this.#closed) throw new FrameBufferClosedError();
-    const now = this.#now();
-    this.#arrivals.push(now);
-    this.#trimArrivals(now);
-    const frame: Frame = { ...input, seq: ++this.#seq, fps: this.#fpsAt(now) };
+    const frame: Frame = { ...input, seq: ++this.#seq, fps: this.#rate.tick() };
     this.#ring.push(frame);
     if (this.#ring.length > this.#ringSize) this.#ring.shift();
     const waiters = this.#waiters;
@@ -136,13 +131,11 @@ export class FrameBuffer {
   }
 
   stats(): FrameBufferStats {
-    const now = this.#now();
-    this.#trimArrivals(now);
     const latest = this.latest();
     return {
       frame_count: this.#seq,
       buffer_size: this.#ring.length,
-      fps: round2(this.#fpsAt(now)),
+      fps: round2(this.#rate.rate()),
       last_update: latest ? new Date(latest.encodedAt).toISOString() : null,
     };
   }
@@ -155,26 +148,6 @@ export class FrameBuffer {
       waiter.reject(new FrameBufferClosedError());
     }
     this.#waiters.clear();
-  }
-
-  #trimArrivals(now: number): void {
-    const oldest = now - this.#fpsWindowMs;
-    let drop = 0;
-    while (drop < this.#arrivals.length && this.#arrivals[drop]! < oldest) drop++;
-    if (drop) this.#arrivals.splice(0, drop);
-  }
-
-  /** Frames per second over the window; decays to 0 once frames stop arriving. */
-  #fpsAt(now: number): number {
-    const n = this.#arrivals.length;
-    if (n < 2) return 0;
-    const first = this.#arrivals[0]!;
-    const last = this.#arrivals[n - 1]!;
-    const interval = (last - first) / (n - 1);
-    if (interval <= 0) return 0;
-    // A source silent for longer than its usual interval is slowing down: count the silence in.
-    const sinceLast = now - last;
-    return sinceLast > interval ? (1000 * n) / (now - first) : 1000 / interval;
   }
 }
 

@@ -1,4 +1,5 @@
 export { FrameBuffer, FrameBufferClosedError } from './frame-buffer.ts';
+export { RateMeter } from './rate-meter.ts';
 export type { Detection, Frame, FrameInput, FrameBufferOptions, FrameBufferStats } from './frame-buffer.ts';
 export { drawText, fillCircle, fillRect, FONT_HEIGHT, FONT_WIDTH, measureText, strokeRect } from './raster.ts';
 export type { Rgb, RgbImage, TextOptions } from './raster.ts';

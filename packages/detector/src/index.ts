@@ -1,0 +1,11 @@
+export { loadDetector } from './detector.ts';
+export type { DetectTimings, Detector, DetectorOptions } from './detector.ts';
+export type { BackendLoader, BackendOptions, InferenceBackend, OutputTensor, TensorInfo } from './backend.ts';
+export { loadOnnxRuntimeBackend } from './onnxruntime-backend.ts';
+export { DetectorError } from './errors.ts';
+export type { OutputLayout } from './decode.ts';
+export type { InputConvention } from './letterbox.ts';
+export { COCO_CLASSES } from './class-names.ts';
+export { intersectionOverUnion, nonMaxSuppression } from './nms.ts';
+export { classColour, drawDetections } from './overlay.ts';
+export type { Detection, RgbImage } from '@cctv/frame-buffer';

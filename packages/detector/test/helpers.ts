@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { fillRect, type Rgb, type RgbImage } from '@cctv/frame-buffer';
+import sharp, { type Sharp } from 'sharp';
+
+export const MODELS_DIR = join(import.meta.dirname, '..', 'models');
+
+/** A committed colour-patch model (see scripts/colour-patch-models.ts). */
+export function colourModel(layout: string): string {
+  return join(MODELS_DIR, `colour-patches-${layout}.onnx`);
+}
+
+export async function decodeImage(input: string | Buffer | Sharp): Promise<RgbImage> {
+  const pipeline = typeof input === 'string' || Buffer.isBuffer(input) ? sharp(input) : input;
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** A mid-grey frame (matches no colour-patch class) with solid rectangles on it. */
+export function frameWithPatches(width: number, height: number, patches: readonly { x1: number; y1: number; x2: number; y2: number; colour: Rgb }[]): RgbImage {
+  const image: RgbImage = { data: new Uint8Array(width * height * 3).fill(90), width, height };
+  for (const { x1, y1, x2, y2, colour } of patches) fillRect(image, x1, y1, x2 - x1, y2 - y1, colour);
+  return image;
+}
+
+export const RED: Rgb = [230, 30, 40];
+export const GREEN: Rgb = [20, 220, 60];
+export const BLUE: Rgb = [30, 50, 240];
