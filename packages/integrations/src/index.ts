@@ -1,0 +1,17 @@
+export { Integrations, SHEETS_DEFAULTS, TELEGRAM_DEFAULTS } from './integrations.ts';
+export type { IntegrationsOptions, IntegrationsStatus } from './integrations.ts';
+export { SheetsIntegration, ROW_COLUMNS } from './sheets.ts';
+export type { Counts, EventRow, SheetsSettings } from './sheets.ts';
+export { TelegramIntegration } from './telegram.ts';
+export type { CommandSources, TelegramMessage, TelegramSettings } from './telegram.ts';
+export { Outbox } from './outbox.ts';
+export type { Added, OutboxItem, OutboxOptions } from './outbox.ts';
+export { Courier, retryDelay } from './courier.ts';
+export type { BackoffSettings, CourierOptions, Failure } from './courier.ts';
+export type { IntegrationState, IntegrationStatus } from './health.ts';
+export { EventPolicy, inQuietHours, parseQuietHours } from './policy.ts';
+export type { ClassHit, Detection, DetectionEvent, EventPolicyOptions, QuietHours } from './policy.ts';
+export { fetchServiceAccountToken, readServiceAccountKey, SHEETS_SCOPE } from './google-auth.ts';
+export type { ServiceAccountKey } from './google-auth.ts';
+export { Redactor } from './redact.ts';
+export type { Logger } from './redact.ts';

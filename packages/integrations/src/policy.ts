@@ -1,0 +1,93 @@
+/** One detected object, as the detector reports it. */
+export interface Detection {
+  className: string;
+  /** 0–1. */
+  confidence: number;
+}
+
+/** What the detector saw on one frame of one camera. */
+export interface DetectionEvent {
+  /** When the frame was captured (ms since the epoch, or a Date). */
+  at: number | Date;
+  camera: string;
+  detections: readonly Detection[];
+  /** The frame as JPEG (with boxes drawn), sent with alerts and kept as the row's snapshot. */
+  snapshot?: Uint8Array;
+}
+
+/** One class that passed the policy: how many were seen and the best confidence. */
+export interface ClassHit {
+  className: string;
+  count: number;
+  confidence: number;
+}
+
+export interface EventPolicyOptions {
+  /** Classes that count; empty means every class. */
+  classes: readonly string[];
+  /** Detections below this confidence are ignored. */
+  minConfidence: number;
+  /** A class fires again for the same camera only after this many seconds. */
+  cooldownS: number;
+  /** Optional "HH:MM-HH:MM" (local time, may wrap midnight) during which nothing fires. */
+  quietHours?: string;
+}
+
+/** A parsed "HH:MM-HH:MM" window in minutes after midnight; `from > to` wraps midnight. */
+export interface QuietHours {
+  from: number;
+  to: number;
+}
+
+export function parseQuietHours(text: string): QuietHours {
+  const match = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(text);
+  const minutes = (h: string, m: string) => (Number(h) < 24 && Number(m) < 60 ? Number(h) * 60 + Number(m) : NaN);
+  const range = match ? { from: minutes(match[1]!, match[2]!), to: minutes(match[3]!, match[4]!) } : undefined;
+  if (!range || Number.isNaN(range.from) || Number.isNaN(range.to)) throw new Error(`quiet hours "${text}": expected HH:MM-HH:MM, e.g. 22:00-06:00`);
+  return range;
+}
+
+export function inQuietHours(date: Date, quiet: QuietHours): boolean {
+  const now = date.getHours() * 60 + date.getMinutes();
+  if (quiet.from === quiet.to) return false;
+  return quiet.from < quiet.to ? now >= quiet.from && now < quiet.to : now >= quiet.from || now < quiet.to;
+}
+
+/**
+ * Decides which classes of a detection event are worth a message: configured classes, above the
+ * confidence floor, outside quiet hours, and not within the class's cooldown for that camera.
+ */
+export class EventPolicy {
+  readonly #classes: Set<string>;
+  readonly #quiet: QuietHours | undefined;
+  readonly #lastFired = new Map<string, number>();
+
+  constructor(private readonly options: EventPolicyOptions) {
+    this.#classes = new Set(options.classes);
+    this.#quiet = options.quietHours ? parseQuietHours(options.quietHours) : undefined;
+  }
+
+  /** The classes that fire now (and starts their cooldown), or [] when nothing does. */
+  hits(event: DetectionEvent, now = new Date(event.at)): ClassHit[] {
+    if (this.#quiet && inQuietHours(now, this.#quiet)) return [];
+    const byClass = new Map<string, ClassHit>();
+    for (const { className, confidence } of event.detections) {
+      if (confidence < this.options.minConfidence) continue;
+      if (this.#classes.size && !this.#classes.has(className)) continue;
+      const hit = byClass.get(className);
+      if (hit) {
+        hit.count++;
+        hit.confidence = Math.max(hit.confidence, confidence);
+      } else byClass.set(className, { className, count: 1, confidence });
+    }
+    const fired: ClassHit[] = [];
+    for (const hit of byClass.values()) {
+      const key = `${event.camera}\u0000${hit.className}`;
+      const last = this.#lastFired.get(key);
+      if (last !== undefined && now.getTime() - last < this.options.cooldownS * 1000 && now.getTime() >= last) continue;
+      this.#lastFired.set(key, now.getTime());
+      fired.push(hit);
+    }
+    return fired;
+  }
+}

@@ -1,0 +1,343 @@
+import { sheets, type sheets_v4 } from '@googleapis/sheets';
+import { Type as t } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { Courier, retryDelay, type BackoffSettings, type Failure } from './courier.ts';
+import { readServiceAccountKey, retryAfterMs, serviceAccountClient, SHEETS_SCOPE, TokenError } from './google-auth.ts';
+import { Health, type IntegrationStatus } from './health.ts';
+import type { Outbox, OutboxItem } from './outbox.ts';
+import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
+import { networkReason, neverArrived, type Logger, type Redactor } from './redact.ts';
+import { sleep } from './sleep.ts';
+
+export interface SheetsSettings {
+  enabled: boolean;
+  /** Apps Script web app: GET answers the counts, POST takes rows. */
+  webappUrl?: string;
+  /** Seconds between reads of the counts. */
+  pollIntervalS: number;
+  /** Service-account JSON key for the Sheets API (used instead of the web app when set, with `spreadsheetId`). */
+  credentialsFile?: string;
+  spreadsheetId?: string;
+  /** A1 range whose first two cells are inbound and outbound, e.g. `Counts!A2:B2`. */
+  countsRange: string;
+  /** A1 range rows are appended to, e.g. `Events!A:G`. */
+  eventsRange: string;
+  /** Sheets API root (default https://sheets.googleapis.com/). */
+  apiRoot: string;
+  valueInputOption: 'RAW' | 'USER_ENTERED';
+  /** Classes that make a row; empty: every class. */
+  eventClasses: readonly string[];
+  minConfidence: number;
+  /** Seconds before the same class on the same camera makes another row. */
+  cooldownS: number;
+  requestTimeoutS: number;
+}
+
+/** inbound/outbound as the sheet says (0 until the first successful read). */
+export interface Counts {
+  inbound: number;
+  outbound: number;
+}
+
+/** One detection event as a row. `id` is unique per event: it lets the sheet side drop a resend. */
+export interface EventRow {
+  id: string;
+  time: string;
+  camera: string;
+  class: string;
+  count: number;
+  confidence: number;
+  snapshot: string;
+}
+
+/** Column order of an appended row. */
+export const ROW_COLUMNS = ['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id'] as const;
+
+export const SHEETS_DESTINATION = 'sheets';
+
+const CountsSchema = t.Object({ inbound: t.Number({ minimum: 0 }), outbound: t.Number({ minimum: 0 }) });
+const EXAMPLE = '{"inbound": 12, "outbound": 7}';
+
+/** A Sheets or web-app answer that says what went wrong, with the HTTP status and any Retry-After. */
+class SheetsError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Google Sheets, either through an Apps Script web app (`webapp_url`) or the Sheets API with a
+ * service account: counts read every `poll_interval`, detection rows appended through the outbox.
+ */
+export class SheetsIntegration {
+  readonly health: Health;
+  readonly mode: 'api' | 'webapp' | undefined;
+  readonly #policy: EventPolicy;
+  readonly #courier: Courier<EventRow> | undefined;
+  #api: sheets_v4.Sheets | undefined;
+  #counts: Counts = { inbound: 0, outbound: 0 };
+  #countsAt: number | undefined;
+  #polling: { controller: AbortController; done: Promise<void> } | undefined;
+
+  constructor(
+    private readonly settings: SheetsSettings,
+    private readonly outbox: Outbox,
+    private readonly backoff: BackoffSettings,
+    private readonly log: Logger,
+    private readonly redactor: Redactor,
+  ) {
+    this.mode = !settings.enabled ? undefined : settings.credentialsFile && settings.spreadsheetId ? 'api' : settings.webappUrl ? 'webapp' : undefined;
+    const halfConfigured = settings.enabled && !this.mode && !!(settings.credentialsFile || settings.spreadsheetId);
+    this.health = new Health(this.mode !== undefined || halfConfigured);
+    this.#policy = new EventPolicy({ classes: settings.eventClasses, minConfidence: settings.minConfidence, cooldownS: settings.cooldownS });
+    if (halfConfigured) this.health.halted('sheets_config needs both credentials_file and spreadsheet_id for the Sheets API (or webapp_url for a web app)');
+    if (!this.mode) return;
+    this.#courier = new Courier<EventRow>({
+      outbox,
+      destination: SHEETS_DESTINATION,
+      // One append request for up to 50 rows: a backlog after an outage goes out in few requests.
+      batchSize: 50,
+      backoff,
+      send: (items, signal) => this.#append(items, signal),
+      classify: (error) => this.#classify(error),
+      delivered: () => this.health.succeeded(),
+      failed: (failure, items, delay) => this.#reportFailure(failure, items, delay),
+    });
+  }
+
+  get enabled(): boolean {
+    return this.mode !== undefined;
+  }
+
+  /** The latest counts read from the sheet (0, 0 before the first read). */
+  counts(): Counts {
+    return this.#counts;
+  }
+
+  /** Reads the key file and starts polling and delivery. A bad key file is an `error` state, not a crash: the video goes on. */
+  start(): void {
+    if (!this.mode) return;
+    if (this.mode === 'api') {
+      let key: ReturnType<typeof readServiceAccountKey>;
+      try {
+        key = readServiceAccountKey(this.settings.credentialsFile!);
+      } catch (error) {
+        const message = this.redactor.redact((error as Error).message);
+        this.health.halted(message);
+        this.log.error(`${message}; Sheets is off until the key file is fixed and the server restarted (rows are kept)`);
+        return;
+      }
+      const auth = serviceAccountClient(key, [SHEETS_SCOPE], this.settings.requestTimeoutS * 1000);
+      this.#api = sheets({ version: 'v4', auth, rootUrl: this.settings.apiRoot.endsWith('/') ? this.settings.apiRoot : `${this.settings.apiRoot}/` });
+    }
+    this.#courier!.start();
+    const controller = new AbortController();
+    this.#polling = { controller, done: this.#poll(controller.signal) };
+  }
+
+  async stop(): Promise<void> {
+    this.#polling?.controller.abort(new Error('stopping'));
+    await Promise.all([this.#courier?.stop(), this.#polling?.done]);
+  }
+
+  status(): IntegrationStatus & { mode: 'api' | 'webapp' | null; counts_at: string | null } {
+    return {
+      ...this.health.snapshot({
+        queued: this.enabled ? this.outbox.queued(SHEETS_DESTINATION) : 0,
+        dropped: this.outbox.counter(SHEETS_DESTINATION, 'dropped'),
+        rejected: this.outbox.counter(SHEETS_DESTINATION, 'rejected'),
+      }),
+      mode: this.mode ?? null,
+      counts_at: this.#countsAt ? new Date(this.#countsAt).toISOString() : null,
+    };
+  }
+
+  /** Queues one row per class that passes the policy; `snapshot` is the reference written in the row. */
+  onDetections(event: DetectionEvent, snapshot: (hits: ClassHit[]) => string = () => ''): ClassHit[] {
+    if (!this.enabled) return [];
+    const hits = this.#policy.hits(event);
+    if (hits.length === 0) return hits;
+    const reference = snapshot(hits);
+    const time = new Date(event.at).toISOString();
+    for (const hit of hits) {
+      const row: EventRow = { id: crypto.randomUUID(), time, camera: event.camera, class: hit.className, count: hit.count, confidence: Math.round(hit.confidence * 1000) / 1000, snapshot: reference };
+      const { dropped } = this.outbox.add(SHEETS_DESTINATION, row);
+      if (dropped) this.log.warn(`outbox full (${this.outbox.maxEntries} rows): dropped the ${dropped} oldest; ${this.outbox.counter(SHEETS_DESTINATION, 'dropped')} dropped in all`);
+    }
+    this.#courier?.wake();
+    return hits;
+  }
+
+  async #poll(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      let delay = this.settings.pollIntervalS * 1000;
+      try {
+        this.#counts = this.mode === 'api' ? await this.#readCountsFromApi(signal) : await this.#readCountsFromWebApp(signal);
+        this.#countsAt = Date.now();
+        failures = 0;
+        this.health.succeeded();
+      } catch (error) {
+        if (signal.aborted) return;
+        const failure = this.#classify(error);
+        if (failure.kind === 'halt') {
+          // Refused (credentials, access, no such sheet or web app): asking again cannot help.
+          this.health.halted(`reading counts: ${failure.message}`);
+          this.log.error(`reading counts: ${failure.message}; counts are no longer read until a restart`);
+          return;
+        }
+        failures++;
+        // A refusal or a nonsense answer is an error; an unreachable or busy service is retried
+        // with backoff, but never more often than poll_interval.
+        this.health.failed(`reading counts: ${failure.message}`, failure.kind === 'retry' && !(error instanceof CountsError) ? 'disconnected' : 'error');
+        if (failures === 1 || failures % 20 === 0) this.log.warn(`reading counts: ${failure.message}`);
+        if (failure.kind === 'retry') delay = Math.max(delay, failure.retryAfterMs ?? retryDelay(failures, this.backoff));
+      }
+      await sleep(delay, signal);
+    }
+  }
+
+  async #readCountsFromWebApp(signal: AbortSignal): Promise<Counts> {
+    const response = await this.#webAppFetch(this.settings.webappUrl!, { method: 'GET', signal });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CountsError(`the web app answered ${response.headers.get('content-type') ?? 'something'} that is not JSON (${JSON.stringify(text.slice(0, 80))}); expected ${EXAMPLE} (is it deployed for "Anyone"?)`);
+    }
+    if (!Value.Check(CountsSchema, json)) {
+      const error = [...Value.Errors(CountsSchema, json)][0];
+      throw new CountsError(`the web app answered ${JSON.stringify(json).slice(0, 120)}: ${error ? `${error.path || '(top level)'} ${error.message.toLowerCase()}` : 'wrong shape'}; expected ${EXAMPLE}`);
+    }
+    return { inbound: json.inbound, outbound: json.outbound };
+  }
+
+  async #readCountsFromApi(signal: AbortSignal): Promise<Counts> {
+    const { data } = await this.#api!.spreadsheets.values.get(
+      { spreadsheetId: this.settings.spreadsheetId, range: this.settings.countsRange, valueRenderOption: 'UNFORMATTED_VALUE' },
+      { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
+    );
+    const cells = (data.values ?? []).flat().slice(0, 2);
+    const [inbound, outbound] = cells.map((cell) => (typeof cell === 'number' ? cell : typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : NaN));
+    if (cells.length < 2 || !Number.isFinite(inbound) || !Number.isFinite(outbound)) {
+      throw new CountsError(`counts_range ${this.settings.countsRange} holds ${JSON.stringify(data.values ?? [])}; expected its first two cells to be numbers (inbound, outbound)`);
+    }
+    return { inbound: inbound!, outbound: outbound! };
+  }
+
+  async #append(items: OutboxItem<EventRow>[], signal: AbortSignal): Promise<void> {
+    let rows = items.map((item) => item.payload);
+    if (this.mode === 'webapp') {
+      // The web app receives the ids and drops a row it already has (see the README's script).
+      const response = await this.#webAppFetch(this.settings.webappUrl!, { method: 'POST', body: JSON.stringify({ rows }), headers: { 'content-type': 'application/json' }, signal });
+      const text = await response.text();
+      let answer: { ok?: unknown; error?: unknown } | undefined;
+      try {
+        answer = JSON.parse(text);
+      } catch {}
+      if (answer && (answer.ok === false || answer.error)) throw new SheetsError(`the web app refused the rows: ${String(answer.error ?? 'ok: false')}`, 502);
+      return;
+    }
+    // An earlier attempt may have been appended already (crash, or a lost answer): look for the ids.
+    if (items.some((item) => item.uncertain)) {
+      const present = await this.#idsInSheet(signal);
+      const before = rows.length;
+      rows = rows.filter((row) => !present.has(row.id));
+      if (rows.length < before) this.log.info(`${before - rows.length} row(s) were already in the sheet; not appended again`);
+      if (rows.length === 0) return;
+    }
+    await this.#api!.spreadsheets.values.append(
+      {
+        spreadsheetId: this.settings.spreadsheetId,
+        range: this.settings.eventsRange,
+        valueInputOption: this.settings.valueInputOption,
+        insertDataOption: 'INSERT_ROWS',
+        requestBody: { values: rows.map((row) => ROW_COLUMNS.map((column) => row[column])) },
+      },
+      { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
+    );
+  }
+
+  async #idsInSheet(signal: AbortSignal): Promise<Set<string>> {
+    const { data } = await this.#api!.spreadsheets.values.get(
+      { spreadsheetId: this.settings.spreadsheetId, range: this.settings.eventsRange, valueRenderOption: 'UNFORMATTED_VALUE' },
+      { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
+    );
+    return new Set((data.values ?? []).map((row) => String(row[ROW_COLUMNS.indexOf('id')] ?? '')));
+  }
+
+  /** fetch with the request timeout; non-2xx answers become SheetsError with the status and Retry-After. */
+  async #webAppFetch(url: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {
+    const signal = AbortSignal.any([init.signal, AbortSignal.timeout(this.settings.requestTimeoutS * 1000)]);
+    // Apps Script answers with a 302 to googleusercontent.com; fetch follows it (as a GET, as Google expects).
+    const response = await fetch(url, { ...init, signal, redirect: 'follow' });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw new SheetsError(`the web app answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 120)}` : ''}`, response.status, retryAfterMs(response.headers.get('retry-after')));
+    }
+    return response;
+  }
+
+  /** How Google answers, and what each answer means for queued rows. */
+  #classify(error: unknown): Failure {
+    const redact = (text: string) => this.redactor.redact(text);
+    if (error instanceof CountsError) return { kind: 'retry', message: redact(error.message), uncertain: false };
+    let status: number | undefined;
+    let message: string;
+    let retryAfter: number | undefined;
+    if (error instanceof TokenError || error instanceof SheetsError) {
+      status = error.status || undefined;
+      message = error.message;
+      retryAfter = error.retryAfterMs;
+    } else if (isGaxiosError(error) && error.response) {
+      status = error.response.status;
+      const detail = (error.response.data as { error?: { message?: string; status?: string } } | undefined)?.error;
+      message = `Sheets API answered ${status}${detail?.status ? ` ${detail.status}` : ''}${detail?.message ? `: ${detail.message}` : ''}`;
+      retryAfter = retryAfterMs(headerOf(error.response.headers, 'retry-after'));
+    } else {
+      const neverSent = neverArrived(error);
+      return { kind: 'retry', message: redact(networkReason(error)), uncertain: !neverSent };
+    }
+    message = redact(message);
+    if (status === undefined) return { kind: 'retry', message, uncertain: !(error instanceof TokenError) };
+    if (status === 429 || status === 408) return { kind: 'retry', message, retryAfterMs: retryAfter, uncertain: false };
+    if (status >= 500) return { kind: 'retry', message, retryAfterMs: retryAfter, uncertain: !(error instanceof TokenError) };
+    // 400 invalid_grant (bad signature, clock), 401 invalid_client (deleted key), 403 (sheet not
+    // shared with the service account), 404 (no such spreadsheet or web app), 400 (bad range):
+    // retrying cannot help; the rows wait in the outbox for a fixed config and a restart.
+    return { kind: 'halt', message: `${message} (check sheets_config; queued rows are kept and sent after a restart)` };
+  }
+
+  #reportFailure(failure: Failure, _items: OutboxItem<EventRow>[], delay: number | undefined): void {
+    if (failure.kind === 'halt') {
+      this.health.halted(failure.message);
+      this.log.error(`${failure.message}; ${this.outbox.queued(SHEETS_DESTINATION)} row(s) kept in the outbox`);
+    } else {
+      this.health.failed(failure.message, failure.kind === 'reject' ? 'error' : 'disconnected');
+      this.log.warn(`appending rows: ${failure.message}; retrying in ${((delay ?? 0) / 1000).toFixed(1)} s (${this.outbox.queued(SHEETS_DESTINATION)} queued)`);
+    }
+  }
+}
+
+/** The sheet answered, but not with two counts. */
+class CountsError extends Error {}
+
+interface GaxiosLike {
+  response?: { status: number; data?: unknown; headers?: unknown };
+}
+
+function isGaxiosError(error: unknown): error is Error & GaxiosLike {
+  return error instanceof Error && typeof (error as GaxiosLike).response === 'object' && (error as GaxiosLike).response !== null;
+}
+
+function headerOf(headers: unknown, name: string): string | null {
+  if (!headers) return null;
+  if (headers instanceof Headers) return headers.get(name);
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : null;
+}

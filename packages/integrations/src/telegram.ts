@@ -1,0 +1,279 @@
+import { Api, GrammyError, HttpError, InputFile } from 'grammy';
+import type { Message, Update } from 'grammy/types';
+import { Courier, retryDelay, type BackoffSettings, type Failure } from './courier.ts';
+import { Health, type IntegrationStatus } from './health.ts';
+import type { Outbox, OutboxItem } from './outbox.ts';
+import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
+import { networkReason, neverArrived, type Logger, type Redactor } from './redact.ts';
+import { sleep } from './sleep.ts';
+
+export interface TelegramSettings {
+  enabled: boolean;
+  botToken?: string;
+  chatId?: string | number;
+  /** Bot API server (default https://api.telegram.org). */
+  apiRoot: string;
+  /** Classes that raise an alert; empty: every class. */
+  alertClasses: readonly string[];
+  minConfidence: number;
+  /** Seconds before the same class on the same camera alerts again. */
+  cooldownS: number;
+  /** "HH:MM-HH:MM" local time without detection alerts (camera up/down messages still go). */
+  quietHours?: string;
+  /** Send a message when the camera goes down and when it comes back. */
+  cameraAlerts: boolean;
+  /** Answer /status, /snapshot and /stats (getUpdates long polling). */
+  commands: boolean;
+  /** Long-polling timeout of getUpdates, in seconds. */
+  pollTimeoutS: number;
+  /** Timeout of every other request, in seconds. */
+  requestTimeoutS: number;
+}
+
+/** What the bot's commands report: supplied by the program that runs the integrations. */
+export interface CommandSources {
+  /** Text for /status. */
+  status(): string;
+  /** Text for /stats. */
+  stats(): string;
+  /** The latest frame as JPEG for /snapshot, if there is one. */
+  snapshot(): Uint8Array | undefined;
+}
+
+/** A queued Telegram message: a photo with a caption (the JPEG is the outbox item's attachment) or text. */
+export type TelegramMessage = { kind: 'photo'; caption: string } | { kind: 'text'; text: string };
+
+export const TELEGRAM_DESTINATION = 'telegram';
+
+/** grammY's Node typings name abort-controller's AbortSignal; at run time it takes the platform's. */
+type ApiSignal = Parameters<Api['getMe']>[0];
+const apiSignal = (signal: AbortSignal) => signal as unknown as ApiSignal;
+
+const DOWN_STATES = new Set(['Reconnecting', 'Failed']);
+const COMMANDS = ['/status: camera and integrations', '/snapshot: the latest frame', '/stats: counters'];
+
+/**
+ * Telegram through grammY: detection alerts with a snapshot and camera down/up messages through
+ * the outbox, and /status, /snapshot, /stats answered in the configured chat only.
+ */
+export class TelegramIntegration {
+  readonly health: Health;
+  readonly #api: Api | undefined;
+  readonly #policy: EventPolicy;
+  readonly #courier: Courier<TelegramMessage> | undefined;
+  #polling: { controller: AbortController; done: Promise<void> } | undefined;
+  #cameraDownSince: number | undefined;
+  #cameraSeenUp = false;
+  #botUsername: string | undefined;
+
+  constructor(
+    private readonly settings: TelegramSettings,
+    private readonly outbox: Outbox,
+    private readonly backoff: BackoffSettings,
+    private readonly log: Logger,
+    private readonly redactor: Redactor,
+    private readonly sources: CommandSources,
+  ) {
+    const configured = settings.enabled && !!settings.botToken && settings.chatId !== undefined && settings.chatId !== '';
+    const halfConfigured = settings.enabled && !configured && !!(settings.botToken || settings.chatId);
+    this.health = new Health(configured || halfConfigured);
+    this.#policy = new EventPolicy({ classes: settings.alertClasses, minConfidence: settings.minConfidence, cooldownS: settings.cooldownS, quietHours: settings.quietHours });
+    if (halfConfigured) this.health.halted('telegram_config needs both bot_token and chat_id');
+    if (!configured) return;
+    // grammY's own timeout; trailing slashes are refused by grammY, so trim them.
+    this.#api = new Api(settings.botToken!, { apiRoot: settings.apiRoot.replace(/\/+$/, ''), timeoutSeconds: settings.requestTimeoutS });
+    this.#courier = new Courier<TelegramMessage>({
+      outbox,
+      destination: TELEGRAM_DESTINATION,
+      batchSize: 1,
+      backoff,
+      send: ([item], signal) => this.#send(item!, signal),
+      classify: (error) => this.#classify(error),
+      delivered: () => this.health.succeeded(),
+      failed: (failure, items, delay) => this.#reportFailure(failure, items, delay),
+    });
+  }
+
+  get enabled(): boolean {
+    return this.#api !== undefined;
+  }
+
+  start(): void {
+    if (!this.#api) return;
+    this.#courier!.start();
+    if (this.settings.commands) {
+      const controller = new AbortController();
+      this.#polling = { controller, done: this.#poll(controller.signal) };
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#polling?.controller.abort(new Error('stopping'));
+    await Promise.all([this.#courier?.stop(), this.#polling?.done]);
+  }
+
+  status(): IntegrationStatus {
+    return this.health.snapshot({
+      queued: this.enabled ? this.outbox.queued(TELEGRAM_DESTINATION) : 0,
+      dropped: this.outbox.counter(TELEGRAM_DESTINATION, 'dropped'),
+      rejected: this.outbox.counter(TELEGRAM_DESTINATION, 'rejected'),
+    });
+  }
+
+  /** Queues an alert with the event's snapshot when a configured class passes the policy. */
+  onDetections(event: DetectionEvent): ClassHit[] {
+    if (!this.enabled) return [];
+    const hits = this.#policy.hits(event);
+    if (hits.length === 0) return hits;
+    const what = hits.map((h) => `${h.className}${h.count > 1 ? ` ×${h.count}` : ''} (${Math.round(h.confidence * 100)} %)`).join(', ');
+    const caption = `🚨 ${what} on camera ${event.camera} at ${new Date(event.at).toISOString()}`;
+    // Telegram's limits: 1024 characters for a caption, 4096 for a message.
+    if (event.snapshot?.byteLength) this.#queue({ kind: 'photo', caption: caption.slice(0, 1024) }, event.snapshot);
+    else this.#queue({ kind: 'text', text: caption });
+    return hits;
+  }
+
+  /** Camera state changes: a message when a streaming camera goes down and when it comes back. */
+  onCameraStatus(state: string, reason: string | null, camera = 'default'): void {
+    if (!this.enabled || !this.settings.cameraAlerts) return;
+    if (state === 'Streaming') {
+      if (this.#cameraDownSince !== undefined) {
+        const downS = Math.round((Date.now() - this.#cameraDownSince) / 1000);
+        this.#queue({ kind: 'text', text: `✅ Camera ${camera} is back (down for ${formatDuration(downS)})` });
+      }
+      this.#cameraDownSince = undefined;
+      this.#cameraSeenUp = true;
+    } else if (DOWN_STATES.has(state) && this.#cameraSeenUp && this.#cameraDownSince === undefined) {
+      this.#cameraDownSince = Date.now();
+      this.#queue({ kind: 'text', text: `⚠️ Camera ${camera} is down (${state}${reason ? `: ${reason}` : ''})`.slice(0, 4096) });
+    }
+  }
+
+  #queue(message: TelegramMessage, attachment?: Uint8Array): void {
+    const { dropped } = this.outbox.add(TELEGRAM_DESTINATION, message, attachment);
+    if (dropped) this.log.warn(`outbox full (${this.outbox.maxEntries} messages): dropped the ${dropped} oldest; ${this.outbox.counter(TELEGRAM_DESTINATION, 'dropped')} dropped in all`);
+    this.#courier?.wake();
+  }
+
+  async #send(item: OutboxItem<TelegramMessage>, signal: AbortSignal): Promise<void> {
+    const api = this.#api!;
+    const chat = this.settings.chatId!;
+    // No idempotency key exists in the Bot API: an `uncertain` message is sent again (at least once).
+    if (item.payload.kind === 'photo' && item.attachment) {
+      await api.sendPhoto(chat, new InputFile(item.attachment, 'snapshot.jpg'), { caption: item.payload.caption }, apiSignal(signal));
+    } else {
+      const text = item.payload.kind === 'photo' ? item.payload.caption : item.payload.text;
+      await api.sendMessage(chat, text, {}, apiSignal(signal));
+    }
+  }
+
+  /** How the Bot API answers, and what each answer means for a queued message. */
+  #classify(error: unknown): Failure {
+    if (error instanceof GrammyError) {
+      const message = this.redactor.redact(`${error.method}: ${error.error_code} ${error.description}`);
+      if (error.error_code === 429) return { kind: 'retry', message, retryAfterMs: (error.parameters.retry_after ?? 1) * 1000, uncertain: false };
+      if (error.error_code >= 500) return { kind: 'retry', message, uncertain: true };
+      // Wrong token (401/404), unknown chat (400 "chat not found"), bot blocked or kicked (403):
+      // no message can get through until the config changes, so stop and say so.
+      if (error.error_code === 401 || error.error_code === 403 || error.error_code === 404 || /chat not found|chat_id is empty|bot was blocked|not enough rights/i.test(error.description)) {
+        return { kind: 'halt', message: `${message} (check telegram_config.bot_token and chat_id; queued messages are kept and sent after a restart)` };
+      }
+      // Any other 400 is about this one message (too long, bad photo): it will never pass.
+      return { kind: 'reject', message };
+    }
+    const reason = this.redactor.redact(error instanceof HttpError ? `${error.message} ${networkReason(error.error)}` : networkReason(error));
+    return { kind: 'retry', message: reason, uncertain: !neverArrived(error) };
+  }
+
+  #reportFailure(failure: Failure, items: OutboxItem<TelegramMessage>[], delay: number | undefined): void {
+    if (failure.kind === 'halt') {
+      this.health.halted(failure.message);
+      this.log.error(`${failure.message}; ${this.outbox.queued(TELEGRAM_DESTINATION)} message(s) kept in the outbox`);
+    } else if (failure.kind === 'reject') {
+      this.health.failed(failure.message, 'error');
+      this.log.error(`message ${items[0]?.id} refused for good, dropped: ${failure.message}`);
+    } else {
+      this.health.failed(failure.message, 'disconnected');
+      this.log.warn(`${failure.message}; retrying in ${((delay ?? 0) / 1000).toFixed(1)} s (${this.outbox.queued(TELEGRAM_DESTINATION)} queued)`);
+    }
+  }
+
+  /** getUpdates long polling: commands from the configured chat are answered, others are logged and ignored. */
+  async #poll(signal: AbortSignal): Promise<void> {
+    const api = this.#api!;
+    let offset: number | undefined;
+    let confirmed: number | undefined;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (this.#botUsername === undefined) this.#botUsername = (await api.getMe(apiSignal(signal))).username;
+        const updates = await api.getUpdates({ offset, timeout: this.settings.pollTimeoutS, allowed_updates: ['message'] }, apiSignal(signal));
+        confirmed = offset;
+        failures = 0;
+        this.health.succeeded();
+        for (const update of updates) {
+          offset = update.update_id + 1;
+          await this.#handle(update, signal).catch((error) => {
+            if (!signal.aborted) this.log.warn(`answering a command: ${this.#classify(error).message}`);
+          });
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        const failure = this.#classify(error);
+        if (failure.kind === 'halt' || (error instanceof GrammyError && error.error_code === 409)) {
+          // 401: wrong token; 409: a webhook is set or another process polls this bot.
+          this.health.halted(`getUpdates: ${failure.message}`);
+          this.log.error(`commands off: ${failure.message}`);
+          return;
+        }
+        this.health.failed(failure.message, 'disconnected');
+        failures++;
+        const delay = failure.kind === 'retry' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : retryDelay(failures, this.backoff);
+        await sleep(delay, signal);
+      }
+    }
+    // Telegram forgets updates once a later offset is asked for: confirm the ones answered, so a
+    // restart does not answer them again (as grammY's bot.stop() does).
+    if (offset !== undefined && offset !== confirmed) {
+      await api.getUpdates({ offset, limit: 1, timeout: 0 }, apiSignal(AbortSignal.timeout(1000))).catch(() => {});
+    }
+  }
+
+  async #handle(update: Update, signal: AbortSignal): Promise<void> {
+    const message: Message | undefined = update.message;
+    const command = message?.text ? /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s|$)/.exec(message.text) : null;
+    if (!message || !command) return;
+    const [, name, addressee] = command;
+    if (addressee && this.#botUsername && addressee.toLowerCase() !== this.#botUsername.toLowerCase()) return;
+    if (String(message.chat.id) !== String(this.settings.chatId)) {
+      this.log.warn(`ignored /${name} from chat ${message.chat.id} (only the configured chat_id is answered)`);
+      return;
+    }
+    const api = this.#api!;
+    const chat = message.chat.id;
+    switch (name!.toLowerCase()) {
+      case 'status':
+        await api.sendMessage(chat, this.sources.status(), {}, apiSignal(signal));
+        return;
+      case 'stats':
+        await api.sendMessage(chat, this.sources.stats(), {}, apiSignal(signal));
+        return;
+      case 'snapshot': {
+        const jpeg = this.sources.snapshot();
+        if (jpeg) await api.sendPhoto(chat, new InputFile(jpeg, 'snapshot.jpg'), { caption: `Snapshot at ${new Date().toISOString()}` }, apiSignal(signal));
+        else await api.sendMessage(chat, 'No frame yet: the camera has not sent a picture.', {}, apiSignal(signal));
+        return;
+      }
+      case 'start':
+      case 'help':
+        await api.sendMessage(chat, `Commands:\n${COMMANDS.join('\n')}`, {}, apiSignal(signal));
+        return;
+    }
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { Integrations, type IntegrationsOptions, type Logger, type SheetsSettings, type TelegramSettings } from '../src/index.ts';
+
+export const dir = mkdtempSync(join(tmpdir(), 'cctv-integrations-'));
+let n = 0;
+export const outboxFile = () => join(dir, `outbox-${n++}.sqlite`);
+
+/** Lines the integrations logged, for checking what they say (and what they never say). */
+export function captureLog(): Logger & { lines: string[]; text(): string } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => void lines.push(`info ${m}`),
+    warn: (m) => void lines.push(`warn ${m}`),
+    error: (m) => void lines.push(`error ${m}`),
+    text: () => lines.join('\n'),
+  };
+}
+
+export const SHEETS_OFF: SheetsSettings = {
+  enabled: false,
+  pollIntervalS: 5,
+  countsRange: 'Counts!A2:B2',
+  eventsRange: 'Events!A:G',
+  apiRoot: 'https://sheets.googleapis.com/',
+  valueInputOption: 'RAW',
+  eventClasses: [],
+  minConfidence: 0.5,
+  cooldownS: 0,
+  requestTimeoutS: 5,
+};
+
+export const TELEGRAM_OFF: TelegramSettings = {
+  enabled: false,
+  apiRoot: 'https://api.telegram.org',
+  alertClasses: [],
+  minConfidence: 0.5,
+  cooldownS: 0,
+  cameraAlerts: true,
+  commands: true,
+  pollTimeoutS: 1,
+  requestTimeoutS: 5,
+};
+
+export function integrations(options: {
+  sheets?: Partial<SheetsSettings>;
+  telegram?: Partial<TelegramSettings>;
+  outboxPath?: string;
+  maxEntries?: number;
+  log?: Logger;
+  status?: () => string;
+  snapshot?: () => Uint8Array | undefined;
+  snapshots?: IntegrationsOptions['snapshots'];
+}): Integrations {
+  return new Integrations({
+    sheets: { ...SHEETS_OFF, ...options.sheets },
+    telegram: { ...TELEGRAM_OFF, ...options.telegram },
+    outbox: { path: options.outboxPath ?? outboxFile(), maxEntries: options.maxEntries ?? 100 },
+    retry: { initialMs: 50, maxMs: 300 },
+    snapshots: options.snapshots,
+    commands: { status: options.status ?? (() => 'Camera: Streaming at 15 fps'), stats: () => 'Detections: 0', snapshot: options.snapshot ?? (() => undefined) },
+    log: options.log ?? captureLog(),
+  });
+}
+
+/** A real JPEG (sharp-encoded), as the pipeline would hand over. */
+export async function jpeg(width = 64, height = 48, color = '#c03020'): Promise<Uint8Array> {
+  return new Uint8Array(await sharp({ create: { width, height, channels: 3, background: color } }).jpeg({ quality: 80 }).toBuffer());
+}
+
+export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
+}
