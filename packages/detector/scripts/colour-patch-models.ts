@@ -51,8 +51,11 @@ function extent(g: GraphBuilder, projection: string, size: number): { first: str
   return { first, end: g.op('Sub', [g.floats([size], []), fromEnd]) };
 }
 
-/** The serialised model for one layout (byte-for-byte the same on every run). */
-export function buildColourPatchModel(layout: ColourPatchLayout): Uint8Array {
+/**
+ * The serialised model for one layout (byte-for-byte the same on every run). `halfInput` makes its
+ * input float16 (cast to float32 inside), as a TensorRT engine built with FP16 I/O takes it.
+ */
+export function buildColourPatchModel(layout: ColourPatchLayout, options: { halfInput?: boolean } = {}): Uint8Array {
   const size = COLOUR_PATCH_INPUT_SIZE;
   const isYolox = layout === 'yolox';
   const isHalfOutput = layout === 'yolov8-half-output'; // float32 in, float16 out
@@ -61,7 +64,8 @@ export function buildColourPatchModel(layout: ColourPatchLayout): Uint8Array {
   const g = new GraphBuilder();
 
   const channels = ['channel_0', 'channel_1', 'channel_2'] as const;
-  g.nodes.push({ op: 'Split', inputs: ['images'], outputs: channels, attributes: [{ name: 'axis', int: 1 }] });
+  const images = options.halfInput ? g.op('Cast', ['images'], [{ name: 'to', int: DataType.FLOAT }]) : 'images';
+  g.nodes.push({ op: 'Split', inputs: [images], outputs: channels, attributes: [{ name: 'axis', int: 1 }] });
   const [red, green, blue] = isYolox ? [channels[2], channels[1], channels[0]] : channels;
   const high = g.floats([HIGH * range], []);
   const low = g.floats([LOW * range], []);
@@ -122,7 +126,7 @@ export function buildColourPatchModel(layout: ColourPatchLayout): Uint8Array {
     graphName: `colour-patches-${layout}`,
     nodes: [...g.nodes, { op: 'Identity', inputs: [output], outputs: [isYolox ? 'output' : 'output0'] }],
     initializers: g.initializers,
-    inputs: [{ name: 'images', dataType: DataType.FLOAT, dims: [1, 3, size, size] }],
+    inputs: [{ name: 'images', dataType: options.halfInput ? DataType.FLOAT16 : DataType.FLOAT, dims: [1, 3, size, size] }],
     outputs: [{ name: isYolox ? 'output' : 'output0', dataType: isHalfOutput ? DataType.FLOAT16 : DataType.FLOAT, dims: outputDims }],
     opset: 17,
     irVersion: 8,

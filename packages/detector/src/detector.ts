@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import type { Detection, RgbImage } from '@cctv/frame-buffer';
-import type { BackendLoader, InferenceBackend } from './backend.ts';
+import type { BackendLoader, BackendOptions, InferenceBackend } from './backend.ts';
 import { parseLabels, resolveClassNames } from './class-names.ts';
 import { Decoder, headStrides, identifyLayout, LAYOUT_DESCRIPTIONS, type OutputLayout } from './decode.ts';
 import { DetectorError } from './errors.ts';
@@ -9,9 +10,27 @@ import { Letterbox, type InputConvention, type LetterboxTransform } from './lett
 import { parseModelMetadata } from './metadata.ts';
 import { nonMaxSuppression } from './nms.ts';
 import { loadOnnxRuntimeBackend } from './onnxruntime-backend.ts';
+import { createTensorRtBackendLoader } from './tensorrt-backend.ts';
+
+/** Which runtime opens the model: 'auto' goes by the file's extension (.engine / .plan: TensorRT; else ONNX Runtime). */
+export type BackendChoice = 'auto' | 'onnxruntime' | 'tensorrt';
+
+const TENSORRT_EXTENSIONS = ['.engine', '.plan'];
+
+/** The runtime a choice comes to for this file. */
+export function backendForModel(modelPath: string, choice: BackendChoice = 'auto'): 'onnxruntime' | 'tensorrt' {
+  if (choice !== 'auto') return choice;
+  return TENSORRT_EXTENSIONS.includes(extname(modelPath).toLowerCase()) ? 'tensorrt' : 'onnxruntime';
+}
+
+/** The same-named .onnx beside an engine file (models/best.engine → models/best.onnx). */
+export function onnxBeside(modelPath: string): string {
+  const extension = extname(modelPath);
+  return `${extension ? modelPath.slice(0, -extension.length) : modelPath}.onnx`;
+}
 
 export interface DetectorOptions {
-  /** The model file (.onnx for the default backend). */
+  /** The model file: .onnx (ONNX Runtime), or a TensorRT .engine / .plan (see `backend`). */
   modelPath: string;
   /** Lowest score reported, 0-1 (default 0.25, Ultralytics' predict default). */
   confidence?: number;
@@ -39,8 +58,19 @@ export interface DetectorOptions {
    * busy spinning, 10 ms and 1.0 core sleeping; the difference is CPU ffmpeg and the encoder lose.
    */
   spinWait?: boolean;
-  /** What runs the network (default: onnxruntime-node). */
-  backend?: BackendLoader;
+  /**
+   * What runs the network: 'auto' (default: TensorRT for .engine / .plan files, onnxruntime-node
+   * otherwise), 'onnxruntime', 'tensorrt', or a BackendLoader of your own.
+   */
+  backend?: BackendChoice | BackendLoader;
+  /** The TensorRT shim library (default: $CCTV_TRT_SHIM, else native/build/libcctv_trt.so). */
+  tensorRtShim?: string;
+  /**
+   * When TensorRT cannot open the engine (no shim, no TensorRT or CUDA, an engine built for another
+   * version or GPU) and a same-named .onnx sits beside it, run that instead and say why in
+   * `detector.backend.fallback` (default false: the error is thrown).
+   */
+  onnxFallback?: boolean;
 }
 
 /** Milliseconds spent in each step of the latest detect() call. */
@@ -61,7 +91,13 @@ export interface Detector {
   readonly classNames: readonly string[];
   readonly confidence: number;
   readonly iou: number;
-  readonly backend: { name: string; executionProviders: readonly string[]; intraOpNumThreads: number };
+  readonly backend: {
+    name: string;
+    executionProviders: readonly string[];
+    intraOpNumThreads: number;
+    /** Set when the .onnx beside an engine runs instead of it (onnxFallback): why TensorRT did not. */
+    fallback?: string;
+  };
   /** Timings of the latest completed detect(), or undefined before the first. */
   readonly lastTimings: DetectTimings | undefined;
   /**
@@ -112,18 +148,35 @@ function allowedClasses(classes: readonly (number | string)[], names: readonly s
   return allowed;
 }
 
+/** The backend the options ask for, or the .onnx beside the engine when TensorRT cannot run it and fallback is on. */
+async function openBackend(options: DetectorOptions, backendOptions: BackendOptions): Promise<{ backend: InferenceBackend; modelPath: string; fallback?: string }> {
+  const { modelPath } = options;
+  const choice = options.backend ?? 'auto';
+  if (typeof choice === 'function') return { backend: await choice(modelPath, backendOptions), modelPath };
+  if (backendForModel(modelPath, choice) === 'onnxruntime') return { backend: await loadOnnxRuntimeBackend(modelPath, backendOptions), modelPath };
+  try {
+    return { backend: await createTensorRtBackendLoader({ shimPath: options.tensorRtShim })(modelPath, backendOptions), modelPath };
+  } catch (error) {
+    const onnx = onnxBeside(modelPath);
+    if (!options.onnxFallback || onnx === modelPath || !existsSync(onnx)) throw error;
+    const why = (error as Error).message;
+    const backend = await loadOnnxRuntimeBackend(onnx, backendOptions).catch((onnxError: Error) => {
+      throw new DetectorError(`${why}; the fallback ${onnx} did not load either: ${onnxError.message}`);
+    });
+    return { backend, modelPath: onnx, fallback: why };
+  }
+}
+
 /** Opens a YOLO model: reads its input size, output layout and class names, and warms it up once. */
 export async function loadDetector(options: DetectorOptions): Promise<Detector> {
-  const { modelPath } = options;
   const confidence = checkRange('confidence', options.confidence ?? DEFAULTS.confidence, 0, 1);
   const iou = checkRange('iou', options.iou ?? DEFAULTS.iou, 0, 1);
   const maxDetections = checkRange('maxDetections', options.maxDetections ?? DEFAULTS.maxDetections, 1, 100_000, true);
   const intraOpNumThreads = checkRange('intraOpNumThreads', options.intraOpNumThreads ?? DEFAULTS.intraOpNumThreads, 1, 1024, true);
-  if (!existsSync(modelPath)) throw new DetectorError(`model file not found: ${modelPath}`);
+  if (!existsSync(options.modelPath)) throw new DetectorError(`model file not found: ${options.modelPath}`);
   if (options.labelsPath !== undefined && !existsSync(options.labelsPath)) throw new DetectorError(`labels file not found: ${options.labelsPath}`);
 
-  const loadBackend = options.backend ?? loadOnnxRuntimeBackend;
-  const backend = await loadBackend(modelPath, {
+  const { backend, modelPath, fallback } = await openBackend(options, {
     intraOpNumThreads,
     executionProviders: options.executionProviders ?? DEFAULTS.executionProviders,
     spinWait: options.spinWait ?? true,
@@ -169,6 +222,7 @@ export async function loadDetector(options: DetectorOptions): Promise<Detector> 
       confidence,
       iou,
       maxDetections,
+      fallback,
     });
   } catch (error) {
     await backend.dispose();
@@ -186,6 +240,7 @@ interface Parts {
   confidence: number;
   iou: number;
   maxDetections: number;
+  fallback: string | undefined;
 }
 
 class YoloDetector implements Detector {
@@ -226,7 +281,8 @@ class YoloDetector implements Detector {
 
   get backend(): Detector['backend'] {
     const { name, executionProviders, intraOpNumThreads } = this.#parts.backend;
-    return { name, executionProviders, intraOpNumThreads };
+    const { fallback } = this.#parts;
+    return fallback === undefined ? { name, executionProviders, intraOpNumThreads } : { name, executionProviders, intraOpNumThreads, fallback };
   }
 
   detect(image: RgbImage): Promise<Detection[]> {

@@ -1,7 +1,18 @@
-export { loadDetector } from './detector.ts';
-export type { DetectTimings, Detector, DetectorOptions } from './detector.ts';
+export { backendForModel, loadDetector, onnxBeside } from './detector.ts';
+export type { BackendChoice, DetectTimings, Detector, DetectorOptions } from './detector.ts';
 export type { BackendLoader, BackendOptions, InferenceBackend, OutputTensor, TensorInfo } from './backend.ts';
 export { loadOnnxRuntimeBackend } from './onnxruntime-backend.ts';
+export {
+  createTensorRtBackendLoader,
+  DEFAULT_TENSORRT_SHIM,
+  loadTensorRtBackend,
+  tensorRtShimPath,
+  tensorRtShimProblem,
+  TensorRtUnavailableError,
+} from './tensorrt-backend.ts';
+export type { TensorRtBackendOptions } from './tensorrt-backend.ts';
+export { parseEngineFile, writeEngineFile } from './engine-file.ts';
+export type { EngineFile } from './engine-file.ts';
 export { DetectorError } from './errors.ts';
 export type { OutputLayout } from './decode.ts';
 export type { InputConvention } from './letterbox.ts';

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { fillRect, type Rgb, type RgbImage } from '@cctv/frame-buffer';
 import sharp, { type Sharp } from 'sharp';
+import { writeEngineFile } from '../src/engine-file.ts';
+import { parsePythonLiteral } from '../src/metadata.ts';
+import { readOnnxMetadata } from '../src/onnx-metadata.ts';
 
 export const MODELS_DIR = join(import.meta.dirname, '..', 'models');
 
@@ -25,3 +28,17 @@ export function frameWithPatches(width: number, height: number, patches: readonl
 export const RED: Rgb = [230, 30, 40];
 export const GREEN: Rgb = [20, 220, 60];
 export const BLUE: Rgb = [30, 50, 240];
+
+/**
+ * An engine file as Ultralytics' TensorRT exporter writes it, with an ONNX model as its "engine"
+ * (what the ONNX Runtime shim deserializes): the metadata header holds the ONNX model's own
+ * Ultralytics metadata, as json.dumps writes it (names {"0": "person"}, imgsz [640, 640], stride 32,
+ * end2end true). Without a header when `header` is false or the model has no metadata (YOLOX).
+ */
+export function engineFromOnnx(onnx: Uint8Array, options: { header?: boolean } = {}): Uint8Array {
+  const raw = readOnnxMetadata(onnx);
+  if (options.header === false || !Object.keys(raw).length) return onnx;
+  const metadata: Record<string, unknown> = { description: 'wrapped by test/helpers.ts', batch: 1 };
+  for (const [key, text] of Object.entries(raw)) metadata[key] = ['names', 'imgsz', 'stride', 'end2end'].includes(key) ? parsePythonLiteral(text) : text;
+  return writeEngineFile(metadata, onnx);
+}
