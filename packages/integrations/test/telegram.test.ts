@@ -39,6 +39,8 @@ describe('Telegram alerts', () => {
     expect(alert!.photo!.type).toBe('image/jpeg');
     expect(jpegSize(alert!.photo!.bytes)).toEqual({ width: 320, height: 240 });
     expect(alert!.photo!.bytes).toEqual(photo);
+    // The fake records the request before our side has read the answer and marked it delivered.
+    await fake.waitFor(() => i.status().telegram.queued === 0, 5000, 'the alert marked delivered');
     expect(i.status().telegram).toMatchObject({ state: 'connected', queued: 0, dropped: 0, last_error: null });
 
     // Within the cooldown, below the confidence floor, or another class: no alert.
