@@ -1,0 +1,17 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const PUBLIC = join(import.meta.dirname, '../../public');
+
+/**
+ * The files the dashboard routes serve, read from disk on each request, so an edit shows on the
+ * next reload. The compiled executable carries them inside and swaps this module for one whose
+ * paths point there (apps/server/scripts/binary-plugin.ts; see docs/BINARY.md).
+ */
+export const DASHBOARD_FILES = {
+  index: join(PUBLIC, 'index.html'),
+  script: join(PUBLIC, 'dashboard.js'),
+  styles: join(PUBLIC, 'dashboard.css'),
+  // The browser build that ships inside the socket.io-client package, served by us: no CDN, no internet.
+  socketIoClient: join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist/socket.io.min.js'),
+};
