@@ -225,7 +225,7 @@ export class Capture {
 
   async #runDemo(spec: SourceSpec, signal: AbortSignal): Promise<SessionEnd> {
     const { width, height } = spec.size!;
-    const scene = new DemoScene(width, height);
+    const scene = new DemoScene(width, height, { stamp: spec.stamp });
     this.#update({ state: 'Connected' });
     const interval = 1000 / this.#targetFps;
     const start = performance.now();

@@ -1,5 +1,14 @@
 import { drawText, fillCircle, fillRect, type RgbImage } from '@cctv/frame-buffer';
+import { drawStamp } from '@cctv/frame-buffer';
 import type { RawFrame } from './frame.ts';
+
+export interface DemoSceneOptions {
+  /**
+   * Stamp each frame's seq and capture time into its pixels (bottom-left, see @cctv/frame-buffer's
+   * `readStamp`), so a viewer can tell which frame it got and when it was made.
+   */
+  stamp?: boolean;
+}
 
 /**
  * A synthetic camera drawn in-process: a gradient, moving shapes, a clock and a frame counter.
@@ -9,10 +18,14 @@ export class DemoScene {
   readonly #background: Uint8Array;
   #seq = 0;
 
+  readonly #stamp: boolean;
+
   constructor(
     readonly width: number,
     readonly height: number,
+    options: DemoSceneOptions = {},
   ) {
+    this.#stamp = options.stamp ?? false;
     this.#background = gradient(width, height);
   }
 
@@ -34,6 +47,7 @@ export class DemoScene {
     drawText(img, 8 * scale, 8 * scale, 'CCTV demo source', [255, 255, 255], label);
     drawText(img, 8 * scale, 36 * scale, new Date(now).toISOString().replace('T', ' ').slice(0, 23), [255, 255, 255], label);
     drawText(img, 8 * scale, 64 * scale, `frame ${String(seq).padStart(7, '0')}`, [255, 255, 255], label);
+    if (this.#stamp) drawStamp(img, { seq, timestamp: Math.round(now) });
     return { data: img.data, width, height, seq, capturedAt: now };
   }
 }

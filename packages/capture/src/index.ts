@@ -3,6 +3,7 @@ export type { CaptureOptions, CaptureState, CaptureStatus } from './capture.ts';
 export { backoffDelay } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { DemoScene } from './demo.ts';
+export type { DemoSceneOptions } from './demo.ts';
 export { ffmpegArgs, StderrParser, RawFrameAssembler } from './ffmpeg.ts';
 export type { StderrFacts } from './ffmpeg.ts';
 export type { RawFrame } from './frame.ts';

@@ -54,7 +54,9 @@ const encoder = new TextEncoder();
 export function partHeader(frame: Frame): Uint8Array {
   return encoder.encode(
     `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.byteLength}\r\n` +
-      `X-Frame-Seq: ${frame.seq}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(3)}\r\n\r\n`,
+      `X-Frame-Seq: ${frame.seq}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(3)}\r\n` +
+      // When the JPEG was ready: with X-Timestamp, a viewer can split its latency (bench/latency.ts).
+      `X-Encoded-At: ${(frame.encodedAt / 1000).toFixed(3)}\r\n\r\n`,
   );
 }
 
@@ -154,7 +156,8 @@ export class MjpegClient {
     const latest = this.#source.latest();
     // Start from the newest frame, so a new viewer sees a picture at once.
     let lastSeq = latest ? latest.seq - 1 : 0;
-    let lastSentAt = 0;
+    // -Infinity, not 0: performance.now() starts near 0, and a capped viewer of a young process would wait a whole interval for its first frame.
+    let lastSentAt = -Infinity;
     try {
       const placeholder = latest ? undefined : this.#placeholder?.();
       if (placeholder) {

@@ -84,6 +84,7 @@ describe('MJPEG writer', () => {
       expect(Number(part.headers['content-length'])).toBe(part.body.byteLength);
       expect(jpegSize(part.body)).toEqual({ width: 320, height: 240 });
       expect(Math.abs(Number(part.headers['x-timestamp']) * 1000 - Date.now())).toBeLessThan(10_000);
+      expect(Number(part.headers['x-encoded-at'])).toBeGreaterThanOrEqual(Number(part.headers['x-timestamp']));
     }
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
   });

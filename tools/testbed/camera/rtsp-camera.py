@@ -3,16 +3,111 @@
 Run with Debian's /usr/bin/python3 (it has the `gi` bindings):
     /usr/bin/python3 rtsp-camera.py --port 8554 --width 1280 --height 720 --fps 15
 Prints "READY rtsp://127.0.0.1:<port><path>" once it listens; exits cleanly on SIGTERM/SIGINT.
+
+With --stamped it is a measurable camera: the picture comes from stamped-frames.ts (run with
+--bun), each frame stamped in its pixels with its seq and the ms it was made, and for each frame
+the encoder hands on it prints "FRAME <seq> <stampedAt ms> <encodedAt ms>" (wall clock).
 """
 import argparse
+import collections
+import os
 import signal
+import struct
+import subprocess
 import sys
+import threading
+import time
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+class StampedFeed:
+    """Reads stamped frames from stamped-frames.ts and pushes them into the media's appsrc."""
+
+    HEADER = 16
+
+    def __init__(self, args, factory):
+        self.frame_bytes = args.width * args.height * 3
+        self.interval_ns = Gst.SECOND // args.fps
+        self.lock = threading.Lock()
+        self.appsrc = None
+        self.by_pts = {}
+        # Frames inside the encoder, oldest first: zerolatency x264 hands them on one by one, in
+        # order (its output PTS is shifted, so the input PTS names a frame only on the way in).
+        self.encoding = collections.deque(maxlen=64)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stamped-frames.ts")
+        command = [args.bun, script, "--width", str(args.width), "--height", str(args.height), "--fps", str(args.fps)]
+        if args.video:
+            command += ["--video", args.video]
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, bufsize=0)
+        factory.connect("media-configure", self.on_media_configure)
+        threading.Thread(target=self.read_frames, daemon=True).start()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def on_media_configure(self, _factory, media):
+        element = media.get_element()
+        appsrc = element.get_by_name("src")
+        encoder = element.get_by_name("enc")
+        encoder.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, self.on_encoding)
+        encoder.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self.on_encoded)
+        media.connect("unprepared", self.on_unprepared)
+        with self.lock:
+            self.appsrc = appsrc
+            self.by_pts.clear()
+            self.encoding.clear()
+
+    def on_unprepared(self, _media):
+        with self.lock:
+            self.appsrc = None
+
+    def on_encoding(self, _pad, info):
+        with self.lock:
+            self.encoding.append(self.by_pts.pop(info.get_buffer().pts, None))
+        return Gst.PadProbeReturn.OK
+
+    def on_encoded(self, _pad, _info):
+        with self.lock:
+            frame = self.encoding.popleft() if self.encoding else None
+        if frame:
+            print(f"FRAME {frame[0]} {frame[1]:.0f} {time.time() * 1000:.1f}", flush=True)
+        return Gst.PadProbeReturn.OK
+
+    def read_frames(self):
+        stream = self.proc.stdout
+        size = self.HEADER + self.frame_bytes
+        while True:
+            data = bytearray(size)
+            view = memoryview(data)
+            filled = 0
+            while filled < size:
+                n = stream.readinto(view[filled:])
+                if not n:
+                    print("stamped-frames.ts ended", file=sys.stderr, flush=True)
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+                filled += n
+            seq, stamped_at = struct.unpack_from("<Id", data, 0)
+            with self.lock:
+                appsrc = self.appsrc
+                clock = appsrc.get_clock() if appsrc else None
+                if not clock:
+                    continue  # no viewer yet: the frame is dropped, as a live camera's would be
+                # PTS = running time now; the encoder's output keeps it, which names the frame there.
+                pts = clock.get_time() - appsrc.get_base_time()
+                self.by_pts[pts] = (seq, stamped_at)
+                if len(self.by_pts) > 64:
+                    self.by_pts.pop(next(iter(self.by_pts)))
+            buffer = Gst.Buffer.new_wrapped(bytes(view[self.HEADER:]))
+            buffer.pts = pts
+            buffer.duration = self.interval_ns
+            appsrc.emit("push-buffer", buffer)
 
 
 def main() -> None:
@@ -24,6 +119,9 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=15)
     # "ball": a moving ball (small JPEGs); "snow": noise, for large frames that fill sockets fast.
     parser.add_argument("--pattern", default="ball", choices=["ball", "snow"])
+    parser.add_argument("--stamped", action="store_true", help="stamped frames from stamped-frames.ts instead of videotestsrc")
+    parser.add_argument("--bun", default="bun", help="the Bun that runs stamped-frames.ts")
+    parser.add_argument("--video", help="with --stamped: a clip to show under the stamp (looped)")
     args = parser.parse_args()
     if not args.path.startswith("/"):
         parser.error("--path must start with /")
@@ -33,11 +131,21 @@ def main() -> None:
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     factory = GstRtspServer.RTSPMediaFactory()
+    bitrate = 8000 if args.pattern == "snow" else 4000 if args.video else 2000
+    if args.stamped:
+        source = (
+            "appsrc name=src is-live=true format=time do-timestamp=false max-buffers=2 leaky-type=downstream "
+            f"caps=video/x-raw,format=RGB,width={args.width},height={args.height},framerate={args.fps}/1 ! videoconvert ! video/x-raw,format=I420"
+        )
+    else:
+        source = (
+            f"videotestsrc is-live=true pattern={args.pattern} motion=sweep background-color=0xff203040 "
+            f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+        )
     # A keyframe every second, so a reconnecting client shows a picture within a second.
     factory.set_launch(
-        f"( videotestsrc is-live=true pattern={args.pattern} motion=sweep background-color=0xff203040 "
-        f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={8000 if args.pattern == 'snow' else 2000} "
+        f"( {source} "
+        f"! x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} "
         "! rtph264pay name=pay0 pt=96 config-interval=1 )"
     )
     # One encoder shared by every client: many viewers do not multiply the camera's work.
@@ -47,11 +155,17 @@ def main() -> None:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         sys.exit(1)
 
+    feed = StampedFeed(args, factory) if args.stamped else None
+
     loop = GLib.MainLoop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
     print(f"READY rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
-    loop.run()
+    try:
+        loop.run()
+    finally:
+        if feed:
+            feed.stop()
 
 
 if __name__ == "__main__":

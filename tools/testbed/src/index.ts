@@ -1,5 +1,7 @@
 export { startRtspCamera, freeLoopbackPort } from './rtsp-camera.ts';
-export type { RtspCamera, RtspCameraOptions } from './rtsp-camera.ts';
+export type { CameraFrameTimes, RtspCamera, RtspCameraOptions } from './rtsp-camera.ts';
+export { drawStamp, readStamp, stampGeometry, stampSeqDelta, STAMP_MIN_WIDTH, STAMP_SEQ_BITS, STAMP_TIME_BITS } from '@cctv/frame-buffer';
+export type { Stamp, StampImage } from '@cctv/frame-buffer';
 export { partsPerSecond, readMjpegParts } from './mjpeg-reader.ts';
 export type { MjpegPart, MjpegReadOptions, MjpegReadResult } from './mjpeg-reader.ts';
 export { jpegSize } from './jpeg.ts';
@@ -8,3 +10,9 @@ export { childProcesses, listProcesses, processesMatching } from './processes.ts
 export type { ProcessInfo } from './processes.ts';
 export { rssMb, SERVER_MAIN, startServer } from './server.ts';
 export type { RunningServer } from './server.ts';
+export { startTelegramApi } from './telegram-api.ts';
+export type { FakeTelegram, TelegramCall, TelegramFailure } from './telegram-api.ts';
+export { startGoogleApis } from './google-api.ts';
+export type { FakeGoogle, GoogleFailure, GoogleRequest, GoogleService } from './google-api.ts';
+export { openFds, soakCameraRestarts, soakGarbageHttp, soakGarbageRtsp, soakShutdownUnderLoad, soakViewerChurn } from './soak.ts';
+export type { CameraRestartReport, ChurnReport, GarbageReport, RestartCycle, ShutdownReport, SoakLog } from './soak.ts';

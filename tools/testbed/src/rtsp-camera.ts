@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import { STAMP_SEQ_BITS } from '@cctv/frame-buffer';
 
+const STAMP_SEQ_SPAN = 2 ** STAMP_SEQ_BITS;
 const SCRIPT = resolve(import.meta.dirname, '../camera/rtsp-camera.py');
 // Debian's interpreter: it has the GStreamer `gi` bindings, which a pyenv python3 on PATH lacks.
 const PYTHON = process.env.TESTBED_PYTHON ?? '/usr/bin/python3';
@@ -13,6 +15,22 @@ export interface RtspCameraOptions {
   path?: string;
   /** `ball` (default): a moving ball, ~10 kB JPEGs at 720p. `snow`: noise, ~270 kB JPEGs, to fill sockets fast. */
   pattern?: 'ball' | 'snow';
+  /**
+   * A measurable camera: every frame carries its seq and the wall-clock ms it was made in its
+   * pixels (`readStamp` reads them back from any decoded picture), and `frameTimes` says when the
+   * camera's encoder handed each frame on. Drawn by `camera/stamped-frames.ts` (Bun), encoded by
+   * GStreamer as usual.
+   */
+  stamped?: boolean;
+  /** With `stamped`: a clip shown under the stamp (looped), for the JPEG sizes of a real scene. */
+  video?: string;
+}
+
+/** When a stamped camera made a frame and when its H.264 encoder handed it on (ms since the epoch). */
+export interface CameraFrameTimes {
+  seq: number;
+  stampedAt: number;
+  encodedAt: number;
 }
 
 export interface RtspCamera {
@@ -22,7 +40,15 @@ export interface RtspCamera {
   stop(): Promise<void>;
   /** Starts it again on the same port: a camera that comes back after a power cut. */
   restart(): Promise<void>;
+  /**
+   * A stamped camera's times for a frame, by the seq in its stamp (the low 20 bits; the last
+   * few thousand frames are kept). Undefined for other cameras or frames no viewer asked for.
+   */
+  frameTimes(stampSeq: number): CameraFrameTimes | undefined;
 }
+
+/** Frame times a stamped camera keeps: ~4.5 min at 15 fps. */
+const FRAME_TIMES_KEPT = 4096;
 
 /** A real RTSP camera (GStreamer's RTSP server, H.264) on 127.0.0.1, 1280×720 at 15 fps by default. */
 export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<RtspCamera> {
@@ -35,8 +61,18 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     '--height', String(options.height ?? 720),
     '--fps', String(options.fps ?? 15),
     '--pattern', options.pattern ?? 'ball',
+    ...(options.stamped ? ['--stamped', '--bun', process.execPath] : []),
+    ...(options.stamped && options.video ? ['--video', options.video] : []),
   ];
-  let proc = await launch(args);
+  const times = new Map<number, CameraFrameTimes>();
+  const onLine = (line: string) => {
+    const match = /^FRAME (\d+) ([\d.]+) ([\d.]+)$/.exec(line);
+    if (!match) return;
+    const seq = Number(match[1]);
+    times.set(seq % STAMP_SEQ_SPAN, { seq, stampedAt: Number(match[2]), encodedAt: Number(match[3]) });
+    if (times.size > FRAME_TIMES_KEPT) times.delete(times.keys().next().value!);
+  };
+  let proc = await launch(args, onLine);
   const url = `rtsp://127.0.0.1:${port}${options.path ?? '/stream'}`;
   const camera: RtspCamera = {
     url,
@@ -50,8 +86,9 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     },
     async restart() {
       await camera.stop();
-      proc = await launch(args);
+      proc = await launch(args, onLine);
     },
+    frameTimes: (stampSeq) => times.get(stampSeq),
   };
   return camera;
 }
@@ -59,7 +96,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
 /** How long the camera may take to print READY (GStreamer's first start loads its plugin registry). */
 const READY_TIMEOUT_MS = 15_000;
 
-async function launch(args: string[]): Promise<Bun.Subprocess<'ignore', 'pipe', 'pipe'>> {
+async function launch(args: string[], onLine: (line: string) => void): Promise<Bun.Subprocess<'ignore', 'pipe', 'pipe'>> {
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   let stderr = '';
   const stderrDone = (async () => {
@@ -89,8 +126,15 @@ async function launch(args: string[]): Promise<Bun.Subprocess<'ignore', 'pipe', 
     clearTimeout(timeout);
     reader.releaseLock();
   }
-  // Keep draining stdout so the camera never blocks on a full pipe.
-  void proc.stdout.pipeTo(new WritableStream()).catch(() => {});
+  // Keep reading stdout (FRAME lines of a stamped camera), so the camera never blocks on a full pipe.
+  let rest = stdout.slice(stdout.search(/^READY /m)).split('\n').slice(1).join('\n');
+  void (async () => {
+    for await (const chunk of proc.stdout) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    }
+  })().catch(() => {});
   return proc;
 }
 

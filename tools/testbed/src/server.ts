@@ -20,7 +20,11 @@ export interface RunningServer {
 }
 
 /** Starts the real server (`bun apps/server/src/main.ts --config … --port …`) as its own process. */
-export async function startServer(config: Record<string, unknown>, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Record<string, unknown>,
+  // token: sent as `Authorization: Bearer` by get() and waitForStatus(), for a server with server.auth.tokens.
+  options: { env?: Record<string, string>; args?: string[]; token?: string } = {},
+): Promise<RunningServer> {
   const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'cctv-e2e-'));
   const file = join(dir, 'config.json');
@@ -41,7 +45,7 @@ export async function startServer(config: Record<string, unknown>, options: { en
     pid: proc.pid,
     output: () => output,
     async get(path) {
-      const response = await fetch(url + path);
+      const response = await fetch(url + path, options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {});
       if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
       return response.json();
     },
