@@ -25,6 +25,17 @@ ensure_apt() {
   as_root apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
+# ensure_arm64_emulation: on an x86-64 machine, qemu-user and the arm64 C/C++ runtime (Debian multiarch),
+# so that the arm64 executable (bun run build:binary) runs here under emulation (tests/binary.test.ts).
+ensure_arm64_emulation() {
+  [ "$(uname -m)" = x86_64 ] || return 0
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "==> adding Debian's arm64 architecture (multiarch)" >&2
+    as_root dpkg --add-architecture arm64 || return 1
+  fi
+  ensure_apt qemu-user-static libc6:arm64 libstdc++6:arm64
+}
+
 ensure_workspace() {
   bun install --frozen-lockfile >&2
 }

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # Runs every test as CI does, installing what the tests need when it is missing:
-# Bun (npm), ffmpeg and a GStreamer RTSP server (Debian). Ends with "N passed, N failed, N skipped".
+# Bun (npm), ffmpeg, a GStreamer RTSP server, Chromium, tmux, qemu-user for the arm64 executable and g++ for
+# the native shims (Debian).
+# Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure.sh
 ensure_bun || exit 1
-ensure_apt ffmpeg curl util-linux python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly || exit 1
+ensure_apt ffmpeg curl util-linux chromium tmux python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly libturbojpeg0 g++ || exit 1
+ensure_arm64_emulation || exit 1
 ensure_workspace || exit 1
 
 export TURBO_TELEMETRY_DISABLED=1 TEST_REPORT_DIR="$PWD/test-results"
 rm -rf "$TEST_REPORT_DIR" && mkdir -p "$TEST_REPORT_DIR"
 
-bunx turbo run typecheck --output-logs=errors-only
+# One program over every workspace (tsconfig.json): each shared source is checked once, where
+# a tsc per package re-checks the packages it imports (measured: 50 s against 3.5 min).
+bunx tsc -p tsconfig.json
 typecheck=$?
 # One package at a time: the end-to-end tests measure frame rates on a 2-core machine.
 bunx turbo run test --concurrency=1 --continue --output-logs=full
 # Every workspace writes one report; a missing one means its run crashed.
-EXPECTED_REPORTS=$(ls -d packages/*/ apps/*/ tools/*/ tests/ | wc -l) bun scripts/test-summary.ts "$TEST_REPORT_DIR"
+EXPECTED_REPORTS=$(ls -d packages/*/ apps/*/ tools/*/ tests/ bench/ | wc -l) bun scripts/test-summary.ts "$TEST_REPORT_DIR"
 summary=$?
 if [ $typecheck -ne 0 ]; then echo "typecheck failed (see above)"; exit 1; fi
 exit $summary

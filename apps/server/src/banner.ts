@@ -1,23 +1,72 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { redactUrl } from '@cctv/capture';
+import { backendForModel, onnxBeside, tensorRtShimPath, tensorRtShimProblem } from '@cctv/detector';
+import { integrationLines } from './integrations.ts';
+import { securityStatus } from './auth.ts';
+import { DOCS_PATH } from './openapi.ts';
+import { redactSecrets } from './redact.ts';
 import type { ServerState } from './state.ts';
 
-/** The startup banner: where the API, the stream and Socket.IO answer, and what is not built yet. */
-export function banner(state: ServerState, origin: string, tui: boolean): string {
+/** The address people open: localhost when listening on every interface. */
+export function baseUrl(state: ServerState): string {
   const { host, port } = state.config.server;
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  const base = `http://${shown}:${port}`;
+  return `http://${shown}:${port}`;
+}
+
+/** The startup banner: where the dashboard, the API, the stream and Socket.IO answer, and what is not built yet. */
+export function banner(state: ServerState, origin: string): string {
+  const { host, port } = state.config.server;
+  const base = baseUrl(state);
   const lines = [
     '',
     '🎥 CCTV stream server',
+    `   Web:     ${base}/  (dashboard)`,
     `   API:     ${base}/api`,
     `   Stream:  ${base}/api/stream/video`,
-    `   WS:      ws://${shown}:${port}/socket.io/`,
+    `   WS:      ${base.replace('http://', 'ws://')}/socket.io/`,
     `   Camera:  ${redactUrl(state.config.camera_url)} @ ${state.config.target_fps} fps, JPEG q${state.config.jpeg_quality}`,
     `   Config:  ${origin}`,
     `   Listen:  ${host}:${port}`,
+    `   Detect:  ${detectionLine(state)}`,
+    ...securityLines(state, base),
   ];
+  lines.push(...integrationLines(state.config, state.integrations));
   for (const [feature, why] of Object.entries(state.pendingFeatures())) lines.push(`   ${feature}: ${why}`);
-  if (tui) lines.push('   --tui: terminal dashboard not available yet; logging to stderr instead');
   lines.push('');
-  return lines.join('\n');
+  return redactSecrets(lines.join('\n'));
+}
+
+/** Whether a token is needed, and a plain warning when anyone who can reach the port can watch. */
+function securityLines(state: ServerState, base: string): string[] {
+  const security = securityStatus(state.config);
+  const { server } = state.config;
+  const tokens = server.auth.tokens.length;
+  const lines = [
+    security.auth
+      ? `   Auth:    on (${tokens} token${tokens === 1 ? '' : 's'}): log in at ${base}/login, or send a token as a Bearer header or a token query parameter`
+      : security.warning
+        ? `   Auth:    OFF: ${security.warning}`
+        : `   Auth:    off (listening on ${server.host} only: this machine)`,
+  ];
+  if (server.openapi) lines.push(`   Docs:    ${base}${DOCS_PATH}  (OpenAPI: ${base}/api/openapi.json)`);
+  return lines;
+}
+
+/** Off, or the model and whether it can be loaded: a missing file is said here, a bad one in the log as it loads. */
+function detectionLine(state: ServerState): string {
+  const { detection_enabled: enabled, model_path: model } = state.config;
+  if (!enabled) return 'off (detection_enabled: false)';
+  if (!existsSync(model)) return `FAILED: model file not found: ${resolve(model)} (the video runs without detection; see /api/status)`;
+  if (backendForModel(model, state.config.detection.backend) === 'tensorrt') {
+    // Only whether the shim is built: whether TensorRT and a GPU can run the engine shows as it loads.
+    const shim = tensorRtShimPath();
+    const problem = tensorRtShimProblem(shim);
+    if (!problem) return `${model} with TensorRT (${shim}), loading (its state is logged and in /api/status)`;
+    const onnx = onnxBeside(model);
+    if (existsSync(onnx)) return `${model}: ${problem}; falling back to ${onnx} (see /api/status)`;
+    return `FAILED: ${problem} (the video runs without detection; see /api/status)`;
+  }
+  return `${model}, loading (its state is logged and in /api/status)`;
 }

@@ -3,7 +3,8 @@ import { ConfigSchema, configLeaves, envName } from './config.ts';
 /** The README's config table, generated from the schema so the two cannot disagree. */
 export function configTable(): string {
   const rows = configLeaves().map(({ path, schema }) => {
-    const type = schema.anyOf ? (schema.anyOf as Array<{ type: string }>).map((s) => s.type).join(' \\| ') : String(schema.type);
+    // A choice of literals shows its values, other unions their types.
+    const type = schema.anyOf ? (schema.anyOf as Array<{ type: string; const?: unknown }>).map((s) => (s.const !== undefined ? `\`${JSON.stringify(s.const)}\`` : s.type)).join(' \\| ') : String(schema.type);
     const limits = [schema.minimum !== undefined && `≥ ${schema.minimum}`, schema.maximum !== undefined && `≤ ${schema.maximum}`].filter(Boolean).join(', ');
     const fallback = schema.default !== undefined ? `\`${JSON.stringify(schema.default)}\`` : '—';
     return `| \`${path.join('.')}\` | ${type}${limits ? ` (${limits})` : ''} | ${fallback} | \`${envName(path)}\` | ${schema.description ?? ''} |`;

@@ -9,6 +9,13 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
  * description and a default, and the README's config table is generated from this (see
  * `bun run docs:config`).
  */
+/** An auth token: long enough not to be guessed, printable ASCII without spaces (so it fits a header, a cookie and a URL). */
+const AuthTokenValue = t.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$' });
+const AuthToken = t.Union(
+  [AuthTokenValue, t.Object({ name: t.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), token: AuthTokenValue }, { additionalProperties: false })],
+  { 'x-expected': 'a token of 16 to 512 printable characters without spaces, or {"name": "letters, digits, _.-", "token": "…"}' },
+);
+
 export const ConfigSchema = t.Object(
   {
     camera_url: t.String({
@@ -19,25 +26,80 @@ export const ConfigSchema = t.Object(
     }),
     target_fps: t.Number({ minimum: 1, maximum: 60, default: 15, description: 'Frames per second taken from the camera and served; faster cameras are thinned.' }),
     jpeg_quality: t.Integer({ minimum: 1, maximum: 100, default: 65, description: 'JPEG quality of the served frames (each frame is encoded once for every viewer).' }),
-    detection_enabled: t.Boolean({ default: false, description: 'Run YOLO object detection and draw boxes (not available yet: accepted and reported).' }),
-    model_path: t.String({ default: 'models/best.onnx', description: 'YOLO model file used when detection is enabled (not available yet).' }),
+    detection_enabled: t.Boolean({ default: false, description: 'Run YOLO object detection on the video and draw the boxes into the served frames.' }),
+    model_path: t.String({
+      minLength: 1,
+      default: 'models/best.onnx',
+      description:
+        'YOLO model file used when detection is enabled: an ONNX export (`yolo export format=onnx`; YOLOv5, v8/11, end-to-end v10/26 and YOLOX layouts), or a TensorRT engine (`.engine` / `.plan`, e.g. `yolo export format=engine`; needs `bun run build:native` where TensorRT is installed, and falls back to a same-named `.onnx` beside it when TensorRT cannot run it).',
+    }),
+    detection: t.Object(
+      {
+        confidence: t.Number({ minimum: 0, maximum: 1, default: 0.35, description: 'Lowest confidence a detection is reported and drawn at.' }),
+        iou: t.Number({ minimum: 0, maximum: 1, default: 0.45, description: 'Overlap (IoU) above which two boxes of one class are the same object (non-maximum suppression).' }),
+        classes: t.Array(t.Union([t.String({ minLength: 1 }), t.Integer({ minimum: 0 })]), {
+          default: [],
+          description: 'Only report these classes, by name or id (e.g. ["person", "car"]); empty: every class.',
+        }),
+        labels_path: t.Optional(t.String({ minLength: 1, description: 'Class names, one per line, for a model whose metadata has none (default: the metadata, else COCO-80 for 80 classes).' })),
+        threads: t.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Threads one inference may use (ONNX Runtime intra-op threads); 2 suits a 2-core box.' }),
+        execution_providers: t.Array(t.String({ minLength: 1 }), {
+          default: ['cpu'],
+          description: 'ONNX Runtime execution providers, in order of preference (e.g. ["cuda", "cpu"]).',
+        }),
+        max_fps: t.Number({ minimum: 0, maximum: 60, default: 0, description: 'Run detection at most this often per second (0: on every frame it can keep up with); the video rate is never lowered.' }),
+        backend: t.Union([t.Literal('auto'), t.Literal('onnxruntime'), t.Literal('tensorrt')], {
+          default: 'auto',
+          'x-expected': '"auto", "onnxruntime" or "tensorrt"',
+          description:
+            'What runs the model: "auto" goes by model_path\'s extension (.engine / .plan: TensorRT through native/build/libcctv_trt.so or $CCTV_TRT_SHIM; anything else: ONNX Runtime); "onnxruntime" or "tensorrt" forces one.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Object detection settings (used when detection_enabled is true).' },
+    ),
     sheets_config: t.Object(
       {
-        enabled: t.Optional(t.Boolean({ description: 'Turn the Google Sheets integration on or off.' })),
-        webapp_url: t.Optional(t.String({ description: 'Apps Script web app URL polled for inbound/outbound counts.' })),
-        poll_interval: t.Optional(t.Number({ minimum: 1, description: 'Seconds between polls of the web app.' })),
-        credentials_file: t.Optional(t.String({ description: 'Service-account JSON key file for the Sheets API.' })),
-        spreadsheet_id: t.Optional(t.String({ description: 'Spreadsheet to read counts from and append rows to.' })),
+        enabled: t.Boolean({ default: true, description: 'Turn the Google Sheets integration on or off (it runs when webapp_url, or credentials_file and spreadsheet_id, are set).' }),
+        webapp_url: t.String({ default: '', description: 'Apps Script web app URL: GET answers {"inbound": N, "outbound": N}, POST takes event rows as JSON (see "Integrations").' }),
+        poll_interval: t.Number({ minimum: 1, default: 5, description: 'Seconds between reads of the inbound/outbound counts.' }),
+        credentials_file: t.String({ default: '', description: 'Service-account JSON key file for the Sheets API (used instead of webapp_url when set with spreadsheet_id; kept secret).' }),
+        spreadsheet_id: t.String({ default: '', description: 'Spreadsheet to read counts from and append rows to (the id in its URL).' }),
+        counts_range: t.String({ minLength: 1, default: 'Counts!A2:B2', description: 'A1 range whose first two cells are inbound and outbound (Sheets API).' }),
+        events_range: t.String({ minLength: 1, default: 'Events!A:G', description: 'A1 range detection rows are appended to: time, camera, class, count, confidence, snapshot, id (Sheets API).' }),
+        api_root: t.String({ minLength: 1, default: 'https://sheets.googleapis.com/', description: 'Sheets API root URL (change only for a proxy or a test server).' }),
+        event_classes: t.Array(t.String({ minLength: 1 }), { default: [], description: 'Classes that make a row; empty: every class.' }),
+        min_confidence: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detections below this confidence make no row.' }),
+        cooldown_s: t.Number({ minimum: 0, default: 10, description: 'Seconds before the same class on the same camera makes another row.' }),
       },
-      { default: {}, description: 'Google Sheets integration (not available yet: accepted and reported).' },
+      { default: {}, additionalProperties: false, description: 'Google Sheets: inbound/outbound counts in, detection rows out (Apps Script web app or Sheets API).' },
     ),
     telegram_config: t.Object(
       {
-        enabled: t.Optional(t.Boolean({ description: 'Turn Telegram alerts on or off.' })),
-        bot_token: t.Optional(t.String({ description: 'Bot token from @BotFather (kept secret).' })),
-        chat_id: t.Optional(t.Union([t.String(), t.Integer()], { description: 'Chat that receives alerts and may send commands.' })),
+        enabled: t.Boolean({ default: true, description: 'Turn Telegram on or off (it runs when bot_token and chat_id are set).' }),
+        bot_token: t.String({ default: '', description: 'Bot token from @BotFather (kept secret: never logged or shown).' }),
+        chat_id: t.Union([t.String(), t.Integer()], { default: '', description: 'Chat that receives alerts and may send commands; commands from any other chat are ignored.' }),
+        api_root: t.String({ minLength: 1, default: 'https://api.telegram.org', description: 'Bot API server (change only for a local Bot API server or a test server).' }),
+        alert_classes: t.Array(t.String({ minLength: 1 }), { default: [], description: 'Classes that raise an alert with a snapshot; empty: every class.' }),
+        min_confidence: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detections below this confidence raise no alert.' }),
+        cooldown_s: t.Number({ minimum: 0, default: 60, description: 'Seconds before the same class on the same camera alerts again.' }),
+        quiet_hours: t.String({ examples: ['22:00-06:00', ''], pattern: '^$|^\\s*([01]?\\d|2[0-3]):[0-5]\\d\\s*-\\s*([01]?\\d|2[0-3]):[0-5]\\d\\s*$', default: '', description: 'Local time without detection alerts, e.g. "22:00-06:00" (camera down/up messages still go); empty: none.' }),
+        camera_alerts: t.Boolean({ default: true, description: 'Send a message when the camera goes down and when it comes back.' }),
+        commands: t.Boolean({ default: true, description: 'Answer /status, /snapshot and /stats in the configured chat (getUpdates long polling).' }),
+        poll_timeout_s: t.Integer({ minimum: 1, maximum: 50, default: 30, description: 'Long-polling timeout of getUpdates, in seconds.' }),
       },
-      { default: {}, description: 'Telegram alerts (not available yet: accepted and reported).' },
+      { default: {}, additionalProperties: false, description: 'Telegram (grammY): alerts with a snapshot, camera down/up messages, bot commands.' },
+    ),
+    integrations: t.Object(
+      {
+        outbox_path: t.String({ minLength: 1, default: './data/outbox.sqlite', description: 'SQLite file that holds rows and alerts until their service confirms them (relative to the working directory).' }),
+        outbox_max_entries: t.Integer({ minimum: 1, default: 1000, description: 'Most messages kept per service while it is unreachable; beyond that the oldest are dropped (counted and logged).' }),
+        snapshot_dir: t.String({ default: './data/snapshots', description: 'Folder for the JPEG of each detection row (its file name is the row\'s snapshot column); empty: keep none.' }),
+        snapshot_keep: t.Integer({ minimum: 1, default: 500, description: 'Most snapshot files kept; the oldest are deleted.' }),
+        retry_initial_s: t.Number({ minimum: 0.01, default: 1, description: 'First retry delay for undelivered messages; doubled after each failure (a service\'s own Retry-After wins).' }),
+        retry_max_s: t.Number({ minimum: 0.01, default: 300, description: 'Longest retry delay.' }),
+        request_timeout_s: t.Number({ minimum: 1, default: 30, description: 'Timeout of each request to Google or Telegram.' }),
+      },
+      { default: {}, additionalProperties: false, description: 'Delivery to Sheets and Telegram: the durable outbox and retries.' },
     ),
     server: t.Object(
       {
@@ -49,6 +111,26 @@ export const ConfigSchema = t.Object(
           default: 5,
           description: 'While the camera is stalled, re-send the last frame this often so proxies and idle timeouts keep the stream open.',
         }),
+        auth: t.Object(
+          {
+            tokens: t.Array(AuthToken, {
+              default: [],
+              description:
+                'Tokens that may use the server, each {"name": "…", "token": "…"} (or a bare token string); empty: no auth. Accepted as Authorization: Bearer, ?token=, or the cookie set by /login. Kept secret.',
+            }),
+          },
+          { default: {}, additionalProperties: false, description: 'Token auth: when any token is set, every route but /api/health needs one.' },
+        ),
+        trust_proxy: t.Boolean({
+          default: false,
+          description:
+            'Behind a reverse proxy or tunnel (Cloudflare Tunnel, nginx): take the client address from CF-Connecting-IP / X-Forwarded-For (for rate limits) and https from X-Forwarded-Proto. Off: the socket address, as clients could forge those headers.',
+        }),
+        cors_origins: t.Array(t.String({ pattern: '^(\\*|https?://[^/\\s]+)$', examples: ['https://cctv.example.com', '*'] }), {
+          default: [],
+          description: 'Web origins whose pages may call the API from a browser (CORS), e.g. ["https://cctv.example.com"]; "*": any origin, without cookies; empty: none (same-origin only).',
+        }),
+        openapi: t.Boolean({ default: true, description: 'Serve the OpenAPI document at /api/openapi.json and an API reference page at /api/docs (behind auth when auth is on).' }),
       },
       { default: {}, additionalProperties: false, description: 'HTTP server.' },
     ),
@@ -135,6 +217,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 function parseEnvValue(text: string, schema: TSchema): unknown {
   if (schema.type === 'integer' || schema.type === 'number') return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
   if (schema.type === 'boolean') return /^(true|1|yes|on)$/i.test(text) ? true : /^(false|0|no|off)$/i.test(text) ? false : text;
+  // Lists: a JSON array, or comma-separated words (CCTV_DETECTION_CLASSES=person,car).
+  if (schema.type === 'array') {
+    if (text.trim().startsWith('[')) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    }
+    return text.split(',').map((item) => item.trim()).filter(Boolean).map((item) => (/^\d+$/.test(item) ? Number(item) : item));
+  }
   return text;
 }
 
@@ -155,7 +248,9 @@ function explain(errors: ValueError[], fromEnv: Map<string, string>): string[] {
     const key = error.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
     if (seen.has(key)) continue;
     seen.add(key);
-    const via = fromEnv.has(key) ? ` (from ${fromEnv.get(key)})` : '';
+    // A list item (`server.auth.tokens.0`) came from its list's variable.
+    const envKey = [...fromEnv.keys()].find((k) => key === k || key.startsWith(`${k}.`));
+    const via = envKey ? ` (from ${fromEnv.get(envKey)})` : '';
     if (error.message === 'Unexpected property') {
       const parent = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
       const known = knownKeys(parent);
@@ -177,6 +272,7 @@ function knownKeys(parentPath: string): string[] {
 }
 
 function expectation(schema: TSchema): string {
+  if (typeof schema['x-expected'] === 'string') return schema['x-expected'];
   if (schema.anyOf) return (schema.anyOf as TSchema[]).map(expectation).join(' or ');
   const range = (unit: string) => {
     const { minimum: min, maximum: max } = schema as { minimum?: number; maximum?: number };
@@ -193,9 +289,12 @@ function expectation(schema: TSchema): string {
     case 'boolean':
       return 'true or false';
     case 'string':
+      if (schema.pattern && schema.examples) return `a string like ${(schema.examples as string[]).map((e) => JSON.stringify(e)).join(' or ')}`;
       return schema.minLength ? 'a non-empty string' : 'a string';
     case 'object':
       return 'an object of settings';
+    case 'array':
+      return `a list, each item ${expectation(schema.items as TSchema)}`;
     default:
       return String(schema.type ?? 'a valid value');
   }

@@ -1,23 +1,50 @@
-import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
+import { Auth, namedTokens } from './auth.ts';
+import { corsFor } from './cors.ts';
+import { jsonErrors } from './errors.ts';
+import { authGuard, protectSocketIo } from './guard.ts';
+import { openapiDocs } from './openapi.ts';
+import { addSecrets } from './redact.ts';
+import { configRoutes } from './routes/config.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { detectionRoutes } from './routes/detections.ts';
+import { loginRoutes } from './routes/login.ts';
 import { statusRoutes } from './routes/status.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { scrubResponses } from './scrub.ts';
 import { SOCKET_IO_PATH, type LiveUpdates } from './socketio.ts';
 import type { ServerState } from './state.ts';
 
 export function createApp(state: ServerState, live: LiveUpdates) {
+  const { server } = state.config;
+  const auth = new Auth(namedTokens(state.config), server.trust_proxy);
+  addSecrets(auth.sessionValues());
+  protectSocketIo(live, auth);
   return new Elysia()
-    .use(cors())
+    // Order matters: short JSON errors everywhere, CORS preflights answered, then the auth guard.
+    .use(jsonErrors())
+    .use(corsFor(server.cors_origins))
+    .use(authGuard(auth))
+    .use(scrubResponses())
+    .use(loginRoutes(auth))
+    .use(configRoutes(state))
+    .use(openapiDocs(server.openapi, auth.enabled))
     .use(statusRoutes(state))
     .use(streamRoutes(state))
-    .all(SOCKET_IO_PATH, ({ request, server }) => live.engine.handleRequest(request, server!));
+    .use(detectionRoutes(state))
+    .use(dashboardRoutes())
+    .all(SOCKET_IO_PATH, ({ request, server }) => live.engine.handleRequest(request, server!), {
+      // Socket.IO's own protocol, not a REST route: described in the document's description instead.
+      detail: { hide: true },
+    });
 }
 
 export type App = ReturnType<typeof createApp>;
 
 /** Listens on the configured address; Socket.IO's WebSocket handlers ride on the same Bun server. */
 export function listen(app: App, live: LiveUpdates, host: string, port: number) {
-  const { websocket, idleTimeout } = live.engine.handler();
+  // maxRequestBodySize: Socket.IO's own 1 MB limit for every body (Bun's default is 128 MB, and /api/login takes anyone's).
+  const { websocket, idleTimeout, maxRequestBodySize } = live.engine.handler();
   // reusePort off: a second server on a busy port must fail, not silently share its traffic.
-  return app.listen({ hostname: host, port, websocket, idleTimeout, reusePort: false } as Parameters<App['listen']>[0]);
+  return app.listen({ hostname: host, port, websocket, idleTimeout, maxRequestBodySize, reusePort: false } as Parameters<App['listen']>[0]);
 }

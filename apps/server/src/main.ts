@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
 import { FrameBuffer } from '@cctv/frame-buffer';
 import { banner } from './banner.ts';
-import { CliError, parseArgs, USAGE, type CliOptions } from './cli.ts';
+import { buildInfo } from './binary/build-info.ts';
+import { CliError, parseArgs, USAGE, versionText, type CliOptions } from './cli.ts';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.ts';
 import { createApp, listen } from './http.ts';
+import { cameraName, createIntegrations, detectionEvent } from './integrations.ts';
 import { log } from './log.ts';
+import { registerSecrets } from './redact.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { LiveUpdates } from './socketio.ts';
 import { ServerState } from './state.ts';
+import { startTui, type Tui } from './tui/index.ts';
 
 /** A part of the program: started in the order listed, stopped in reverse. */
 interface Part {
@@ -19,6 +23,8 @@ interface Part {
 export async function main(argv: readonly string[]): Promise<void> {
   const { cli, loaded } = readSettings(argv);
   const { config } = loaded;
+  // Before anything logs: every line is scrubbed of these.
+  registerSecrets(config);
 
   const frames = new FrameBuffer();
   const pipeline = new Pipeline({
@@ -26,16 +32,45 @@ export async function main(argv: readonly string[]): Promise<void> {
     targetFps: config.target_fps,
     jpegQuality: config.jpeg_quality,
     frames,
+    detection: {
+      modelPath: config.model_path,
+      confidence: config.detection.confidence,
+      iou: config.detection.iou,
+      classes: config.detection.classes,
+      labelsPath: config.detection.labels_path,
+      threads: config.detection.threads,
+      executionProviders: config.detection.execution_providers,
+      maxFps: config.detection.max_fps,
+      backend: config.detection.backend,
+    },
+    detectionEnabled: config.detection_enabled,
     onStatus: (status) => {
       log.info(`camera ${status.state}${status.reason ? `: ${status.reason}` : ''}`);
       live.statusChanged();
+      integrations.onCameraStatus(status.state, status.reason, cameraName(status.source));
+    },
+    onDetectionStatus: (status) => {
+      const what = status.state === 'running' ? `: ${status.model} (${status.layout}, ${status.inputSize?.width}×${status.inputSize?.height}, ${status.backend})` : '';
+      const line = `detection ${status.state}${what}${status.reason ? `: ${status.reason}` : ''}`;
+      if (status.state === 'failed') log.error(line);
+      else if (status.reason) log.warn(line); // running, but a fallback model: say so loudly
+      else log.info(line);
+      live.statusChanged();
+    },
+    onDetections: (result) => {
+      live.detectionsChanged();
+      // Called right after the first frame drawn with this result went in, so that frame is the snapshot.
+      integrations.onDetections(detectionEvent(result, cameraName(config.camera_url), frames.latest()?.jpeg));
     },
     onError: (message) => log.error(message),
   });
   const state = new ServerState(config, frames, pipeline);
+  const integrations = createIntegrations(config, () => state);
+  state.integrations = integrations;
   const live = new LiveUpdates(state);
   const app = createApp(state, live);
 
+  let tui: Tui | undefined;
   const parts: Part[] = [
     // The one buffer every viewer reads.
     { name: 'frames', start: () => {}, stop: () => frames.close() },
@@ -52,6 +87,18 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
     // Capture + encode in a Worker, started once the server answers.
     { name: 'pipeline', start: () => pipeline.start(), stop: () => pipeline.stop() },
+    // Sheets counts in; rows and Telegram alerts out through the durable outbox (stopped first: in-flight sends finish).
+    { name: 'integrations', start: () => integrations.start(), stop: () => integrations.stop() },
+    // Where the dashboard, API and stream answer; printed before a TUI takes over the terminal.
+    { name: 'banner', start: () => console.log(banner(state, loaded.origin)), stop: () => {} },
+    // --tui: the terminal dashboard, last; `q` quits like Ctrl-C, `d` toggles detection.
+    {
+      name: 'tui',
+      start: () => {
+        if (cli.tui) tui = startTui({ state, onQuit: () => void shutdown('quit (q)'), onToggleDetection: () => state.toggleDetection() });
+      },
+      stop: () => tui?.stop(),
+    },
   ];
 
   const started: Part[] = [];
@@ -66,7 +113,6 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exit(1);
     }
   }
-  console.log(banner(state, loaded.origin, cli.tui));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -89,6 +135,10 @@ function readSettings(argv: readonly string[]): { cli: CliOptions; loaded: Loade
     const cli = parseArgs(argv);
     if (cli.help) {
       console.log(USAGE);
+      process.exit(0);
+    }
+    if (cli.version) {
+      console.log(versionText(buildInfo()));
       process.exit(0);
     }
     const file = cli.config ?? process.env.CCTV_CONFIG ?? (existsSync('config.json') ? 'config.json' : undefined);

@@ -6,7 +6,8 @@ export const SOCKET_IO_PATH = '/socket.io/';
 
 /**
  * Socket.IO on the HTTP server's own port: `status_update` and `stats_update` on connect, every
- * second and on each camera state change; `request_stats` is answered with `stats_update`.
+ * second and on each camera state change; `request_stats` is answered with `stats_update`;
+ * `detections_update` (the /api/detections body) with each new detector result.
  */
 export class LiveUpdates {
   readonly engine = new Engine({ path: SOCKET_IO_PATH });
@@ -33,6 +34,11 @@ export class LiveUpdates {
     if (this.io.engine.clientsCount === 0) return;
     this.io.emit('status_update', this.state.status());
     this.io.emit('stats_update', this.state.stats());
+  }
+
+  detectionsChanged(): void {
+    if (this.io.engine.clientsCount === 0) return;
+    this.io.emit('detections_update', this.state.detections());
   }
 
   statusChanged(): void {

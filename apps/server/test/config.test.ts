@@ -32,7 +32,7 @@ describe('config', () => {
     expect(config.model_path).toBe('best.engine');
     expect(config.sheets_config.poll_interval).toBe(5);
     expect(config.telegram_config.chat_id).toBe('-1001234567890');
-    expect(config.server).toEqual({ port: 5001, host: '0.0.0.0', stream_keepalive_s: 5 });
+    expect(config.server).toEqual({ port: 5001, host: '0.0.0.0', stream_keepalive_s: 5, auth: { tokens: [] }, trust_proxy: false, cors_origins: [], openapi: true });
   });
 
   it('fills every default with no file: the demo source on port 5001', () => {
@@ -83,6 +83,12 @@ describe('config', () => {
 
   it('names the environment variable when the bad value came from there', () => {
     expect(problems({}, { CCTV_SERVER_PORT: 'eighty' })).toMatch(/server\.port \(from CCTV_SERVER_PORT\): got "eighty"/);
+  });
+
+  it('detection.backend: auto by default, one of three choices, from the file or CCTV_DETECTION_BACKEND', () => {
+    expect(loadConfig({}).config.detection.backend).toBe('auto');
+    expect(loadConfig({ env: { CCTV_DETECTION_BACKEND: 'tensorrt' } }).config.detection.backend).toBe('tensorrt');
+    expect(problems({ detection: { backend: 'cuda' } })).toMatch(/detection\.backend: got "cuda", expected "auto", "onnxruntime" or "tensorrt"/);
   });
 
   it('never prints a secret it refuses', () => {

@@ -1,13 +1,19 @@
 import { redactUrl, stoppedStatus, type CaptureStatus } from '@cctv/capture';
 import type { Frame, FrameBuffer } from '@cctv/frame-buffer';
-import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+import type { DetectionResult, DetectionSettings, DetectionStats, DetectionStatus, EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+import { stopWorker } from './stop-worker.ts';
 
 export interface PipelineOptions {
   url: string;
   targetFps: number;
   jpegQuality: number;
   frames: FrameBuffer;
+  detection: DetectionSettings;
+  detectionEnabled: boolean;
   onStatus?: (status: CaptureStatus) => void;
+  onDetectionStatus?: (status: DetectionStatus) => void;
+  /** A new detector result, with the seq of the first served frame drawn with it. */
+  onDetections?: (result: DetectionResult & { seq: number }) => void;
   onError?: (message: string) => void;
 }
 
@@ -16,12 +22,41 @@ export class Pipeline {
   #worker: Worker | undefined;
   #status: CaptureStatus;
   #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+  #detectionEnabled: boolean;
+  #detectionStatus: DetectionStatus;
+  #detectionStats: DetectionStats = { fps: 0, detectMs: 0, inferMs: 0, framesDetected: 0 };
+  #detections: (DetectionResult & { seq: number }) | undefined;
   #placeholder: Frame | undefined;
-  #stopped: (() => void) | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: PipelineOptions) {
     this.#status = { ...stoppedStatus(), source: redactUrl(options.url) };
+    this.#detectionEnabled = options.detectionEnabled;
+    this.#detectionStatus = { state: 'off', reason: null, model: options.detection.modelPath, backend: null, layout: null, inputSize: null, classes: 0 };
+  }
+
+  get detectionStatus(): DetectionStatus {
+    return this.#detectionStatus;
+  }
+
+  get detectionStats(): DetectionStats {
+    return this.#detectionStats;
+  }
+
+  /** The newest detector result, with the seq of the first served frame that shows it. */
+  get detections(): (DetectionResult & { seq: number }) | undefined {
+    return this.#detections;
+  }
+
+  get detectionEnabled(): boolean {
+    return this.#detectionEnabled;
+  }
+
+  /** Turns detection on or off while the video goes on (the model loads the first time). */
+  setDetectionEnabled(enabled: boolean): void {
+    this.#detectionEnabled = enabled;
+    if (!enabled) this.#detections = undefined;
+    this.#worker?.postMessage({ type: 'detection', enabled } satisfies ToPipeline);
   }
 
   get status(): CaptureStatus {
@@ -41,16 +76,24 @@ export class Pipeline {
     const worker = new Worker(new URL('./worker.ts', import.meta.url));
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<FromPipeline>) => this.#receive(event.data);
-    worker.onerror = (event) => this.options.onError?.(`pipeline worker: ${event.message}`);
+    let failure = '';
+    worker.onerror = (event) => {
+      // Bun puts a source excerpt around the message: its "error: …" line is the reason
+      // (e.g. the compiled executable cannot unpack sharp's libraries), shown in the status too.
+      failure = /^error: (.*)$/m.exec(event.message)?.[1] ?? event.message.split('\n')[0]!;
+      this.options.onError?.(`pipeline worker: ${event.message}`);
+    };
     // A Worker that dies on its own (a native crash, an uncaught error) is restarted, like a
     // camera: the stream comes back and the reason is in the status meanwhile.
     worker.addEventListener('close', () => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
-      this.#setStatus({ ...this.#status, state: 'Reconnecting', reason: 'the pipeline worker stopped unexpectedly; restarting it', since: Date.now() });
+      const reason = `the pipeline worker stopped unexpectedly${failure ? ` (${failure})` : ''}; restarting it`;
+      this.#setStatus({ ...this.#status, state: 'Reconnecting', reason, since: Date.now() });
       this.#restartTimer = setTimeout(() => this.start(), 1000);
     });
-    const start: ToPipeline = { type: 'start', url: this.options.url, targetFps: this.options.targetFps, jpegQuality: this.options.jpegQuality };
+    const { url, targetFps, jpegQuality, detection } = this.options;
+    const start: ToPipeline = { type: 'start', url, targetFps, jpegQuality, detection, detectionEnabled: this.#detectionEnabled };
     worker.postMessage(start);
   }
 
@@ -60,10 +103,7 @@ export class Pipeline {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
-    const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
-    worker.postMessage({ type: 'stop' } satisfies ToPipeline);
-    await Promise.race([stopped, Bun.sleep(timeoutMs)]);
-    worker.terminate();
+    await stopWorker(worker, timeoutMs);
   }
 
   #setStatus(status: CaptureStatus): void {
@@ -73,19 +113,29 @@ export class Pipeline {
 
   #receive(message: FromPipeline): void {
     switch (message.type) {
-      case 'frame':
+      case 'frame': {
         this.#encoder = message.encoder;
-        this.options.frames.push({
+        this.#detectionStats = message.detectionStats;
+        const frame = this.options.frames.push({
           jpeg: new Uint8Array(message.jpeg),
           width: message.width,
           height: message.height,
           capturedAt: message.capturedAt,
           encodedAt: message.encodedAt,
-          detections: [],
+          detections: message.detections,
         });
+        if (message.detection && this.#detectionEnabled) {
+          this.#detections = { ...message.detection, seq: frame.seq };
+          this.options.onDetections?.(this.#detections);
+        }
         break;
+      }
       case 'status':
         this.#setStatus(message.status);
+        break;
+      case 'detection-status':
+        this.#detectionStatus = message.status;
+        this.options.onDetectionStatus?.(message.status);
         break;
       case 'placeholder':
         this.#placeholder = {
@@ -98,9 +148,6 @@ export class Pipeline {
           detections: [],
           fps: 0,
         };
-        break;
-      case 'stopped':
-        this.#stopped?.();
         break;
       case 'error':
         this.options.onError?.(message.message);

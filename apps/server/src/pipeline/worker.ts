@@ -1,12 +1,15 @@
 /// <reference lib="webworker" />
 import { Capture, type CaptureStatus, type RawFrame } from '@cctv/capture';
+import { drawDetections } from '@cctv/detector';
 import sharp from 'sharp';
+import { DetectionLoop } from './detection.ts';
 import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
 import { renderStatusCard } from './status-card.ts';
 
 /**
- * The pipeline Worker: camera frames in, one JPEG per frame out. Pixels never touch the main
- * thread, so the HTTP side never waits on them.
+ * The pipeline Worker: camera frames in, detections drawn, one JPEG per frame out. Pixels never
+ * touch the main thread, so the HTTP side never waits on them; inference runs in a Worker of its
+ * own (detection.ts), so the video never waits on it.
  */
 declare const self: Worker;
 
@@ -14,6 +17,7 @@ declare const self: Worker;
 sharp.cache(false);
 
 let capture: Capture | undefined;
+let detection: DetectionLoop | undefined;
 let quality = 65;
 let encoding = false;
 let pending: RawFrame | undefined;
@@ -26,6 +30,7 @@ function send(message: FromPipeline, transfer: Transferable[] = []): void {
 
 /** Encodes the newest frame; frames that arrive meanwhile replace each other instead of queueing. */
 function accept(frame: RawFrame): void {
+  detection?.offer(frame);
   if (encoding) {
     if (pending) stats.framesSkipped++;
     pending = frame;
@@ -38,13 +43,26 @@ async function encode(frame: RawFrame): Promise<void> {
   encoding = true;
   try {
     const started = performance.now();
+    const drawn = detection?.forNextFrame() ?? { detections: [], fresh: undefined };
+    if (drawn.detections.length) drawDetections(frame, drawn.detections);
     const buffer = await encodeJpeg(frame.data, frame.width, frame.height);
     stats.framesEncoded++;
     // An exponential average over ~20 frames: current, not since start.
     const took = performance.now() - started;
     stats.encodeMs = stats.encodeMs ? stats.encodeMs + (took - stats.encodeMs) / 20 : took;
     send(
-      { type: 'frame', jpeg: buffer, width: frame.width, height: frame.height, capturedAt: frame.capturedAt, encodedAt: Date.now(), encoder: { ...stats } },
+      {
+        type: 'frame',
+        jpeg: buffer,
+        width: frame.width,
+        height: frame.height,
+        capturedAt: frame.capturedAt,
+        encodedAt: Date.now(),
+        encoder: { ...stats },
+        detections: drawn.detections,
+        detection: drawn.fresh,
+        detectionStats: detection?.stats() ?? { fps: 0, detectMs: 0, inferMs: 0, framesDetected: 0 },
+      },
       [buffer],
     );
     lastError = undefined;
@@ -81,6 +99,8 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
   const message = event.data;
   if (message.type === 'start') {
     quality = message.jpegQuality;
+    detection = new DetectionLoop(message.detection, (status) => send({ type: 'detection-status', status }));
+    detection.setEnabled(message.detectionEnabled);
     capture = new Capture({
       url: message.url,
       targetFps: message.targetFps,
@@ -93,8 +113,10 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
       },
     });
     capture.start();
+  } else if (message.type === 'detection') {
+    detection?.setEnabled(message.enabled);
   } else if (message.type === 'stop') {
-    await capture?.stop();
+    await Promise.all([capture?.stop(), detection?.stop()]);
     send({ type: 'stopped' });
   }
 };

@@ -23,9 +23,15 @@ export function streamRoutes(state: ServerState) {
             t.Number({ minimum: 0.1, maximum: 60, description: 'Cap this viewer at N frames per second', error: 'fps: expected a number from 0.1 to 60' }),
           ),
         }),
-        detail: { summary: 'Live video as multipart/x-mixed-replace JPEG parts (use as <img src>)' },
+        detail: {
+          summary: 'Live video as multipart/x-mixed-replace JPEG parts (use as <img src>)',
+          responses: { 200: { description: 'One JPEG part per frame, each with Content-Length, X-Frame-Seq and X-Timestamp', content: { 'multipart/x-mixed-replace; boundary=frame': {} } } },
+        },
       },
     )
+    // HEAD answered here: Elysia's own HEAD for a GET route reads the whole body to count its
+    // length, which for an endless stream never ends and buffers frames until the client leaves.
+    .head('/api/stream/video', () => new Response(null, { headers: MJPEG_HEADERS }), { detail: { hide: true } })
     .get(
       '/api/stream/snapshot.jpg',
       ({ set }) => {
@@ -44,6 +50,14 @@ export function streamRoutes(state: ServerState) {
           },
         });
       },
-      { detail: { summary: 'The latest frame as one JPEG (503 until the first frame)' } },
+      {
+        detail: {
+          summary: 'The latest frame as one JPEG (503 until the first frame)',
+          responses: {
+            200: { description: 'The JPEG, with X-Frame-Seq and X-Timestamp', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } },
+            503: { description: 'No frame yet: { error, status, reason } with the camera state (Retry-After: 1)' },
+          },
+        },
+      },
     );
 }
