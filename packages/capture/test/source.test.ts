@@ -54,7 +54,7 @@ describe('backoffDelay', () => {
 describe('ffmpeg arguments', () => {
   it('asks for TCP and low delay from RTSP cameras, real-time looping for files, raw RGB out', () => {
     const rtsp = ffmpegArgs(parseSource('rtsp://cam/1')).join(' ');
-    expect(rtsp).toContain('-analyzeduration 500000 -rtsp_transport tcp -flags low_delay -i rtsp://cam/1');
+    expect(rtsp).toContain('-analyzeduration 500000 -rtsp_transport tcp -fflags nobuffer -flags low_delay -i rtsp://cam/1');
     expect(rtsp).toMatch(/-f rawvideo -pix_fmt rgb24 pipe:1$/);
     expect(ffmpegArgs(parseSource('/clips/a.mp4')).join(' ')).toContain('-re -stream_loop -1 -i /clips/a.mp4');
     expect(ffmpegArgs(parseSource('/dev/video2')).join(' ')).toContain('-f v4l2 -i /dev/video2');
