@@ -1,0 +1,174 @@
+// Every bench, one after another, each in its own process with its own camera and server; then one
+// markdown report: the machine, the command, each bench's table and the goals, met or not.
+//   bun bench/run-all.ts                     full run (~25 min: latency 30 s, decoders 2 × 20 s, fan-out 4 × 30 s, slow client 2 × 30 s, memory 10 min)
+//   bun bench/run-all.ts --quick             a few minutes, short durations (figures are rougher)
+//   bun bench/run-all.ts --only latency,encode --detection --docs
+// --out FILE (default bench/results/latest.md); --docs also puts the report into docs/BENCHMARKS.md
+// between its `bench:results` markers.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { DecodersResults } from './decoders.ts';
+import type { EncodeResults } from './encode.ts';
+import type { FanoutResults } from './fanout.ts';
+import type { LatencyResults } from './latency.ts';
+import { flags, fmt, machine } from './lib.ts';
+import type { MemoryResults } from './memory.ts';
+import type { SlowClientResults } from './slow-client.ts';
+
+const ALL = ['encode', 'latency', 'decoders', 'fanout', 'slow-client', 'memory'] as const;
+type BenchName = (typeof ALL)[number];
+
+const options = flags({
+  quick: false,
+  only: ALL.join(','),
+  detection: false,
+  model: '',
+  scene: 'video',
+  seconds: '',
+  clients: '',
+  minutes: '',
+  out: resolve(import.meta.dirname, 'results/latest.md'),
+  docs: false,
+});
+const quick = options.quick;
+const seconds = options.seconds || (quick ? '8' : '30');
+const only = options.only.split(',').map((s) => s.trim()) as BenchName[];
+for (const name of only) if (!ALL.includes(name)) throw new Error(`--only ${name}: expected some of ${ALL.join(', ')}`);
+
+const scene = ['--scene', options.scene];
+const detection = options.detection ? ['--detection', ...(options.model ? ['--model', options.model] : [])] : [];
+const args: Record<BenchName, string[]> = {
+  encode: quick ? ['--frames', '30', '--rounds', '2'] : ['--frames', '90', '--rounds', '3'],
+  latency: ['--seconds', seconds, ...scene],
+  decoders: ['--seconds', quick ? '6' : '20'],
+  fanout: ['--seconds', seconds, '--clients', options.clients || '10,100,500,1000', ...scene],
+  'slow-client': ['--seconds', seconds, ...scene],
+  memory: ['--minutes', options.minutes || (quick ? '1' : '10'), ...detection, ...scene],
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-'));
+const sections: string[] = [];
+const results: Partial<Record<BenchName | 'latencyDemo' | 'latencyDetection', unknown>> = {};
+const commands: string[] = [];
+const before = machine();
+const startedAt = new Date();
+
+async function run(name: BenchName, extra: string[] = [], key: string = name): Promise<void> {
+  const json = join(dir, `${key}.json`);
+  const command = [process.execPath, resolve(import.meta.dirname, `${name}.ts`), ...args[name], ...extra, '--json', json];
+  commands.push(`bun bench/${name}.ts ${[...args[name], ...extra].join(' ')}`);
+  console.error(`\n==> ${commands.at(-1)}`);
+  const started = performance.now();
+  const proc = Bun.spawn(command, { stdout: 'pipe', stderr: 'inherit' });
+  const markdown = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  console.error(`<== ${name}: exit ${code} after ${fmt((performance.now() - started) / 1000)} s`);
+  if (code !== 0) {
+    sections.push(`### ${name}\n\n**Failed** (exit ${code}):\n\n\`\`\`\n${markdown.slice(-2000)}\n\`\`\``);
+    return;
+  }
+  sections.push(markdown.trim());
+  results[key as BenchName] = JSON.parse(readFileSync(json, 'utf8'));
+}
+
+try {
+  for (const name of only) {
+    await run(name);
+    // The in-process demo source: the server's own share alone, no camera, RTSP or ffmpeg.
+    if (name === 'latency') await run('latency', ['--source', 'demo'], 'latencyDemo');
+    if (name === 'latency' && options.detection) await run('latency', detection, 'latencyDetection');
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const after = machine();
+const report = [
+  `Run ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.cpu}, ${before.ramGb} GB RAM, Linux ${before.kernel}, Bun ${before.bun}. Load average before ${before.loadavg}, after ${after.loadavg}${Number(before.loadavg.split(' ')[0]) > before.nproc * 0.5 || Number(after.loadavg.split(' ')[0]) > before.nproc * 0.5 ? ' (**other work was using the CPU: figures are noisy**)' : ''}.`,
+  '',
+  `Command: \`bun run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (${quick ? 'quick: short durations' : 'full durations'}), which ran:`,
+  '',
+  ...commands.map((c) => `- \`${c}\``),
+  '',
+  '#### Goals',
+  '',
+  '| goal | measured | met? |',
+  '|---|---|---|',
+  ...goals(),
+  '',
+  ...sections.flatMap((s) => [s, '']),
+].join('\n');
+
+mkdirSync(dirname(options.out), { recursive: true });
+writeFileSync(options.out, report);
+console.log(report);
+console.error(`\nwritten to ${options.out}`);
+if (options.docs) {
+  const docs = resolve(import.meta.dirname, '../docs/BENCHMARKS.md');
+  const text = readFileSync(docs, 'utf8');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`${docs} lacks the ${start} … ${end} markers`);
+  writeFileSync(docs, `${text.slice(0, text.indexOf(start) + start.length)}\n${report}\n${text.slice(text.indexOf(end))}`);
+  console.error(`and into ${docs}`);
+}
+
+function goals(): string[] {
+  const rows: string[] = [];
+  const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const latency = results.latency as LatencyResults | undefined;
+  if (latency) {
+    const floor = latency.floor.decodeMs + latency.floor.encodeMs;
+    rows.push(
+      `| latency p50, detection off ≤ 1.5 × (decode + encode floor) | server share p50 ${fmt(latency.server.p50)} ms vs 1.5 × ${fmt(floor, 1)} = ${fmt(1.5 * floor, 1)} ms (camera → viewer p50 ${fmt(latency.glassToGlass.p50)} ms) | ${yes(latency.server.p50 <= 1.5 * floor)} |`,
+    );
+  }
+  const demo = results.latencyDemo as LatencyResults | undefined;
+  if (demo) {
+    rows.push(`| … the same with the in-process demo source (no camera, RTSP, ffmpeg) ≤ 1.5 × encode floor | p50 ${fmt(demo.glassToGlass.p50)} ms vs 1.5 × ${fmt(demo.floor.encodeMs, 1)} = ${fmt(1.5 * demo.floor.encodeMs, 1)} ms | ${yes(demo.glassToGlass.p50 <= 1.5 * demo.floor.encodeMs)} |`);
+  }
+  const withDetection = results.latencyDetection as LatencyResults | undefined;
+  if (withDetection) {
+    rows.push(`| latency with detection on (reported) | camera → viewer p50 ${fmt(withDetection.glassToGlass.p50)} ms, server share p50 ${fmt(withDetection.server.p50)} ms${withDetection.detectionNote ? ` (**detection did not run**: ${withDetection.detectionNote})` : ''} | – |`);
+  }
+  const decoders = results.decoders as DecodersResults | undefined;
+  if (decoders) {
+    rows.push(`| (reported) RTSP receive + decode, camera H.264 out → raw frame | ${decoders.readers.map((r) => `${r.name}: p50 ${fmt(r.latency.p50, 1)} ms`).join('; ')} | – |`);
+  }
+  const fanout = results.fanout as FanoutResults | undefined;
+  if (fanout) {
+    // "Full rate": every viewer at ≥ 95 % of the camera's 15 fps. (Whether the viewers kept up with
+    // what the server itself got, when that was less, is told apart in the measured column.)
+    const full = fanout.steps.filter((s) => s.fpsMin >= 0.95 * 15);
+    const best = Math.max(0, ...full.map((s) => s.clients));
+    const keptUp = fanout.steps.filter((s) => s.fpsMin >= 0.95 * s.serverFps).map((s) => s.clients);
+    rows.push(
+      `| ≥ 500 viewers at the full camera rate (every viewer ≥ 95 % of 15 fps) | largest step at full rate: ${best || 'none'} (min fps per step: ${fanout.steps.map((s) => `${s.clients}: ${fmt(s.fpsMin, 1)} of ${fmt(s.serverFps, 1)} in`).join(', ')}); every viewer kept up with the server's own input at ${keptUp.length ? keptUp.join(', ') : 'no step'} | ${yes(best >= 500)} |`,
+    );
+    const thousand = fanout.steps.find((s) => s.clients === 1000);
+    rows.push(`| at 1000 viewers RSS ≤ 300 MB | ${thousand ? `${fmt(thousand.rssPeakMb)} MB peak` : 'no 1000-viewer step run'} | ${thousand ? yes(thousand.rssPeakMb <= 300) : '–'} |`);
+  }
+  const slow = results['slow-client'] as SlowClientResults | undefined;
+  if (slow) {
+    const growth = slow.withSlow.rssMaxMb - slow.alone.rssMaxMb;
+    rows.push(`| one slow viewer changes the others' fps and latency by ≤ 5 % | fps ${fmt(slow.fpsChangePct, 1)} %, latency p50 ${fmt(slow.latencyChangePct, 1)} % | ${yes(Math.abs(slow.fpsChangePct) <= 5 && Math.abs(slow.latencyChangePct) <= 5)} |`);
+    rows.push(`| … and RSS stays flat (max with the slow viewer ≤ max without + 5 MB) | ${fmt(slow.alone.rssMaxMb)} → ${fmt(slow.withSlow.rssMaxMb)} MB (${growth >= 0 ? '+' : ''}${fmt(growth, 1)}) | ${yes(growth <= 5)} |`);
+  }
+  const memory = results.memory as MemoryResults | undefined;
+  if (memory) {
+    if (memory.withModelMb !== undefined) {
+      rows.push(`| RSS with one camera and the model loaded ≤ 150 MB | ${fmt(memory.withModelMb)} MB${memory.detectionNote ? ` (**detection did not run**: ${memory.detectionNote})` : ''} | ${memory.detectionNote ? '–' : yes(memory.withModelMb <= 150)} |`);
+    } else {
+      rows.push(`| RSS with one camera and the model loaded ≤ 150 MB | model not loaded (run with --detection); one camera without it: ${fmt(memory.oneCameraMb)} MB | ${memory.oneCameraMb > 150 ? '**not met** even without the model' : '–'} |`);
+    }
+    rows.push(`| no leak under ${memory.clients} viewers (reported) | RSS slope ${fmt(memory.soak.slopeMbPerMin, 2)} MB/min over ${memory.minutes} min (${fmt(memory.soak.secondHalfSlopeMbPerMin, 2)} in the second half) | – |`);
+  }
+  const encode = results.encode as EncodeResults | undefined;
+  if (encode) {
+    const current = encode.variants[0]!;
+    const fastest = [...encode.variants].sort((a, b) => a.ms.p50 - b.ms.p50)[0]!;
+    rows.push(`| JPEG encode ≤ 1.3 × the libjpeg-turbo floor (reported) | the server's call: ${fmt(current.ms.p50, 2)} ms = ${fmt(current.ratio, 2)} × floor; fastest: ${fastest.name} ${fmt(fastest.ms.p50, 2)} ms | ${Number.isFinite(current.ratio) ? yes(current.ratio <= 1.3) : '–'} |`);
+  }
+  return rows;
+}

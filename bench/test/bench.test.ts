@@ -1,0 +1,118 @@
+// Each bench for a second or two, so that none rots: it runs, exits 0, and reports what it should.
+// Timings are never asserted: this machine's load decides them.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fixturePath, processesMatching } from '@cctv/testbed';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BinaryResults } from '../binary.ts';
+import type { DecodersResults } from '../decoders.ts';
+import type { EncodeResults } from '../encode.ts';
+import type { FanoutResults } from '../fanout.ts';
+import type { LatencyResults } from '../latency.ts';
+import type { MemoryResults } from '../memory.ts';
+import type { SlowClientResults } from '../slow-client.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const hasVideo = fixturePath('video/people-720p.mp4') !== undefined;
+
+/** Runs `bun bench/<name>.ts …args --json FILE`; its markdown and its JSON results. */
+async function bench<T>(name: string, args: string[]): Promise<{ markdown: string; results: T }> {
+  const json = join(dir, `${name}-${Date.now()}.json`);
+  const proc = Bun.spawn([process.execPath, resolve(import.meta.dirname, `../${name}.ts`), ...args, '--json', json], { stdout: 'pipe', stderr: 'pipe' });
+  const [markdown, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`bench/${name}.ts exited ${code}:\n${markdown}\n${stderr}`);
+  return { markdown, results: JSON.parse(readFileSync(json, 'utf8')) as T };
+}
+
+describe('benchmarks (smoke: a second or two each)', () => {
+  it.skipIf(!hasVideo)('encode: sharp and the libjpeg-turbo floor on frames of the fixture clip', async () => {
+    const { markdown, results } = await bench<EncodeResults>('encode', ['--frames', '4', '--rounds', '1']);
+    expect(markdown).toContain('| encoder | ms p50 |');
+    expect(results.frames).toBe(4);
+    expect(results.variants[0]!.name).toMatch(/the server's call/);
+    for (const v of results.variants) expect(v.kb).toBeGreaterThan(10);
+  });
+
+  it('latency: every frame the viewer got carries a readable stamp, and every stage is measured', async () => {
+    const { markdown, results } = await bench<LatencyResults>('latency', ['--seconds', '2', '--scene', 'pattern', '--floor-frames', '15']);
+    expect(markdown).toContain('camera → viewer');
+    expect(results.parts).toBeGreaterThan(5);
+    expect(results.unreadable).toBe(0);
+    expect(results.glassToGlass.n).toBe(results.parts - 1);
+    expect(results.server.n).toBeGreaterThan(0);
+    expect(results.stages.toCapture.n).toBe(results.server.n);
+    expect(results.floor.decodeMs).toBeGreaterThan(0);
+    expect(results.floor.encodeMs).toBeGreaterThan(0);
+  });
+
+  it('latency of the demo source: stamps read back, no camera stages', async () => {
+    const { results } = await bench<LatencyResults>('latency', ['--seconds', '2', '--source', 'demo']);
+    expect(results.source).toBe('demo');
+    expect(results.unreadable).toBe(0);
+    expect(results.glassToGlass.n).toBeGreaterThan(5);
+  });
+
+  it('decoders: ffmpeg (and GStreamer, where avdec_h264 is installed) read the stamped camera', async () => {
+    const { results } = await bench<DecodersResults>('decoders', ['--seconds', '3']);
+    expect(results.readers[0]!.latency.n).toBeGreaterThan(0);
+    expect(results.readers).toHaveLength(2);
+  });
+
+  it('fanout: viewers in other processes, CPU, RSS and /api/health round trips per step', async () => {
+    const { markdown, results } = await bench<FanoutResults>('fanout', ['--clients', '2,4', '--seconds', '2', '--scene', 'pattern']);
+    expect(markdown).toContain('| viewers |');
+    expect(results.steps.map((s) => s.clients)).toEqual([2, 4]);
+    for (const step of results.steps) {
+      expect(step.fpsMedian).toBeGreaterThan(0);
+      expect(step.rssPeakMb).toBeGreaterThan(10);
+      expect(step.health.n).toBeGreaterThan(0);
+      expect(step.formatErrors).toBe(0);
+    }
+  });
+
+  it('slow-client: normal viewers with and without one throttled viewer', async () => {
+    const { results } = await bench<SlowClientResults>('slow-client', ['--clients', '3', '--seconds', '2', '--scene', 'pattern']);
+    expect(results.alone.fpsMedian).toBeGreaterThan(0);
+    expect(results.withSlow.fpsMedian).toBeGreaterThan(0);
+    expect(results.withSlow.slow?.bytes).toBeGreaterThan(0);
+    expect(results.rss.length).toBeGreaterThan(2);
+  });
+
+  it('memory: RSS at each state and a slope over the soak', async () => {
+    const { results } = await bench<MemoryResults>('memory', ['--minutes', '0.05', '--clients', '3', '--settle', '1', '--scene', 'pattern']);
+    expect(results.startedMb).toBeGreaterThan(10);
+    expect(results.oneCameraMb).toBeGreaterThan(10);
+    expect(Number.isFinite(results.soak.slopeMbPerMin)).toBe(true);
+  });
+
+  it('run-all: one command, one markdown report with the machine and the goals', async () => {
+    const out = join(dir, 'report.md');
+    const proc = Bun.spawn([process.execPath, resolve(import.meta.dirname, '../run-all.ts'), '--quick', '--only', 'latency', '--seconds', '2', '--scene', 'pattern', '--out', out], { stdout: 'pipe', stderr: 'pipe' });
+    const [, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    expect(await proc.exited, stderr).toBe(0);
+    const report = readFileSync(out, 'utf8');
+    expect(report).toMatch(/Bun \d+\.\d+/);
+    expect(report).toContain('| goal | measured | met? |');
+    expect(report).toContain('latency p50, detection off');
+  });
+
+  it('leaves no camera or viewer process behind', async () => {
+    // Orphans only: another run of these benches may be going on beside this one, its processes
+    // with their parents alive. (Stamped cameras are the benches' own; servers are not told apart.)
+    const left = await processesMatching(/rtsp-camera\.py .*--stamped|stamped-frames\.ts|bench\/clients\.ts/);
+    expect(left.filter((p) => p.ppid === 1 || !existsSync(`/proc/${p.ppid}`))).toEqual([]);
+  });
+
+  // Builds nothing: it times the executable tests/binary.test.ts (or `bun run build:binary`) left in dist/.
+  const executable = resolve(import.meta.dirname, `../../dist/cctv-server-linux-${process.arch}`);
+  it.skipIf(!existsSync(executable))("binary: the executable's size and parts, and its start-up to the first frame", async () => {
+    const { markdown, results } = await bench<BinaryResults>('binary', ['--skip-build', '--targets', `linux-${process.arch}`, '--runs', '1', '--qemu-runs', '0']);
+    expect(markdown).toContain('| executable | size |');
+    expect(results.sizes[0]!.bytes).toBeGreaterThan(50e6);
+    expect(results.starts.map((s) => s.label)).toEqual([expect.stringContaining('from source'), expect.stringContaining(`cctv-server-linux-${process.arch}`)]);
+    for (const start of results.starts) expect(start.warm.firstFrameMs).toBeGreaterThan(start.warm.healthMs);
+  }, 120_000);
+});
