@@ -36,8 +36,10 @@ async function viewer(bytesPerSecond?: number): Promise<LeanResult[]> {
   return slices;
 }
 
+/** Connections opened per millisecond at the start: 1000 at once overflow the listen backlog (SYN cookies). */
+const RAMP_PER_MS = 0.5;
 const [normal, slow] = await Promise.all([
-  Promise.all(Array.from({ length: Number(options.count) }, () => viewer())),
+  Promise.all(Array.from({ length: Number(options.count) }, (_, i) => Bun.sleep(i / RAMP_PER_MS).then(() => viewer()))),
   Promise.all(Array.from({ length: Number(options.slow) }, () => viewer(Number(options['slow-bytes-per-second'])))),
 ]);
 

@@ -1,12 +1,13 @@
 // JPEG encode of real 720p frames (people-720p.mp4, decoded by ffmpeg to RGB) at q65, one frame at
-// a time as the pipeline Worker does: sharp as the server calls it, sharp's options, and the
-// libjpeg-turbo floor (the system's libturbojpeg through bun:ffi). Variants take turns frame by
-// frame, so a burst of load from elsewhere hits them all alike.
+// a time as the pipeline Worker does: the server's encoder (@cctv/mjpeg's createJpegEncoder, which
+// picks libjpeg-turbo when the system has it), sharp with its options, and the libjpeg-turbo floor
+// (the system's libturbojpeg through bun:ffi, called directly). Variants take turns frame by frame,
+// so a burst of load from elsewhere hits them all alike.
 //   bun bench/encode.ts [--frames 60] [--rounds 3] [--quality 65] [--json FILE]
 import { fixturePath } from '@cctv/testbed';
 import sharp, { type JpegOptions } from 'sharp';
+import { createJpegEncoder } from '@cctv/mjpeg';
 import { flags, fmt, summarize, writeResults, type Summary } from './lib.ts';
-import { TurboJpegEncoder, turboJpegAvailable } from './turbojpeg.ts';
 
 const options = flags({ frames: '60', rounds: '3', quality: '65', video: '' });
 const quality = Number(options.quality);
@@ -26,6 +27,8 @@ export interface EncodeResults {
   rounds: number;
   quality: number;
   sharp: string;
+  /** What the server encodes with here. */
+  server: string;
   floor: string;
   variants: EncodeVariant[];
   floorNote?: string;
@@ -50,21 +53,40 @@ const sharpJpeg = (jpeg: JpegOptions, concurrency: number): Variant['encode'] =>
   const out = await sharp(rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).jpeg(jpeg).toBuffer();
   return out.byteLength;
 };
-sharp.cache(false); // as the pipeline Worker runs it
+sharp.cache(false); // as the pipeline Worker ran it
 const defaultConcurrency = sharp.concurrency();
+const { encoder: server, fallbackReason } = await createJpegEncoder({ quality });
 const variants: Variant[] = [
-  { name: `sharp .jpeg({ quality: ${quality} }) — the server's call today (concurrency ${defaultConcurrency})`, encode: sharpJpeg({ quality }, defaultConcurrency) },
+  { name: `the server's encoder: ${server.name}`, encode: async (rgb) => (await server.encode(rgb, WIDTH, HEIGHT)).byteLength },
+  { name: `sharp .jpeg({ quality: ${quality} }) (concurrency ${defaultConcurrency}): the server's call before libjpeg-turbo`, encode: sharpJpeg({ quality }, defaultConcurrency) },
   { name: 'sharp, optimiseCoding: false', encode: sharpJpeg({ quality, optimiseCoding: false }, defaultConcurrency) },
   { name: 'sharp, concurrency 2', encode: sharpJpeg({ quality }, 2) },
   { name: 'sharp, optimiseCoding: false, concurrency 2', encode: sharpJpeg({ quality, optimiseCoding: false }, 2) },
 ];
-const available = turboJpegAvailable();
-const FLOOR = `libjpeg-turbo (system libturbojpeg, bun:ffi), 4:2:0, q${quality}`;
-if (available.ok) {
-  const turbo = new TurboJpegEncoder(WIDTH, HEIGHT, { quality });
-  const fast = new TurboJpegEncoder(WIDTH, HEIGHT, { quality, fastDct: true });
-  variants.push({ name: FLOOR, encode: (rgb) => turbo.encode(rgb).byteLength });
-  variants.push({ name: `libjpeg-turbo, fast DCT`, encode: (rgb) => fast.encode(rgb).byteLength });
+const FLOOR = `libjpeg-turbo (system libturbojpeg, bun:ffi, called directly), 4:2:0, q${quality}`;
+const floor = await turboJpegFloor();
+if (floor) variants.push({ name: FLOOR, encode: floor });
+
+/** tjCompress2 into one reused buffer, nothing around it: the least any encoder of these frames can cost. */
+async function turboJpegFloor(): Promise<Variant['encode'] | undefined> {
+  if (fallbackReason) return undefined;
+  const { dlopen, FFIType, ptr } = await import('bun:ffi');
+  const { TURBOJPEG_LIBRARY } = await import('@cctv/mjpeg');
+  const { symbols } = dlopen(TURBOJPEG_LIBRARY, {
+    tjInitCompress: { args: [], returns: FFIType.ptr },
+    tjBufSize: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.u64 },
+    tjCompress2: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  });
+  const handle = symbols.tjInitCompress();
+  const output = new Uint8Array(Number(symbols.tjBufSize(WIDTH, HEIGHT, 2)));
+  const outputPointer = new BigUint64Array([BigInt(ptr(output))]);
+  const size = new BigUint64Array(1);
+  return (rgb) => {
+    size[0] = BigInt(output.byteLength);
+    // RGB, 4:2:0, TJFLAG_NOREALLOC: as the server's encoder calls it.
+    if (symbols.tjCompress2(handle, rgb, WIDTH, 0, HEIGHT, 0, outputPointer, size, 2, quality, 1024) !== 0) throw new Error('tjCompress2 failed');
+    return Number(size[0]);
+  };
 }
 
 const times = variants.map(() => [] as number[]);
@@ -92,19 +114,20 @@ const results: EncodeResults = {
   rounds,
   quality,
   sharp: `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, ${sharp.versions.mozjpeg ? `mozjpeg ${sharp.versions.mozjpeg}` : 'libjpeg-turbo'}`,
+  server: server.name,
   floor: FLOOR,
   variants: variants.map((v, i) => {
     const ms = summarize(times[i]!);
     return { name: v.name, ms, kb: summarize(sizes[i]!).mean / 1000, ratio: ms.p50 / floorP50 };
   }),
-  ...(available.ok ? {} : { floorNote: available.reason }),
+  ...(fallbackReason ? { floorNote: fallbackReason } : {}),
 };
 
 console.log(
   [
     `### JPEG encode (${results.frames} frames of people-720p.mp4 at 1280×720, ${rounds} rounds, q${quality}, one at a time)`,
     '',
-    `${results.sharp}.${results.floorNote ? ` **No floor: ${results.floorNote}.**` : ''}`,
+    `The server encodes with ${results.server}. ${results.sharp}.${results.floorNote ? ` **No floor: ${results.floorNote}.**` : ''}`,
     '',
     '| encoder | ms p50 | ms p90 | mean size (kB) | × floor (p50) |',
     '|---|---|---|---|---|',

@@ -168,7 +168,7 @@ function goals(): string[] {
   if (encode) {
     const current = encode.variants[0]!;
     const fastest = [...encode.variants].sort((a, b) => a.ms.p50 - b.ms.p50)[0]!;
-    rows.push(`| JPEG encode ≤ 1.3 × the libjpeg-turbo floor (reported) | the server's call: ${fmt(current.ms.p50, 2)} ms = ${fmt(current.ratio, 2)} × floor; fastest: ${fastest.name} ${fmt(fastest.ms.p50, 2)} ms | ${Number.isFinite(current.ratio) ? yes(current.ratio <= 1.3) : '–'} |`);
+    rows.push(`| JPEG encode ≤ 1.3 × the libjpeg-turbo floor (reported) | the server's encoder (${encode.server}): ${fmt(current.ms.p50, 2)} ms = ${fmt(current.ratio, 2)} × floor; fastest: ${fastest.name} ${fmt(fastest.ms.p50, 2)} ms | ${Number.isFinite(current.ratio) ? yes(current.ratio <= 1.3) : '–'} |`);
   }
   return rows;
 }

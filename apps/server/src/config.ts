@@ -26,6 +26,11 @@ export const ConfigSchema = t.Object(
     }),
     target_fps: t.Number({ minimum: 1, maximum: 60, default: 15, description: 'Frames per second taken from the camera and served; faster cameras are thinned.' }),
     jpeg_quality: t.Integer({ minimum: 1, maximum: 100, default: 65, description: 'JPEG quality of the served frames (each frame is encoded once for every viewer).' }),
+    jpeg_encoder: t.Union([t.Literal('auto'), t.Literal('libjpeg-turbo'), t.Literal('sharp')], {
+      default: 'auto',
+      description:
+        "What encodes the JPEGs: 'auto' uses the system's libjpeg-turbo (libturbojpeg.so.0, Debian's libturbojpeg0; ~4× faster than sharp here) when it loads, else sharp (always there); naming one makes the server use it or say why not.",
+    }),
     detection_enabled: t.Boolean({ default: false, description: 'Run YOLO object detection on the video and draw the boxes into the served frames.' }),
     model_path: t.String({
       minLength: 1,

@@ -31,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     url: config.camera_url,
     targetFps: config.target_fps,
     jpegQuality: config.jpeg_quality,
+    jpegEncoder: config.jpeg_encoder,
     frames,
     detection: {
       modelPath: config.model_path,
@@ -63,6 +64,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       integrations.onDetections(detectionEvent(result, cameraName(config.camera_url), frames.latest()?.jpeg));
     },
     onError: (message) => log.error(message),
+    onEncoder: (name, fallbackReason) => (fallbackReason ? log.warn(`JPEG encoder: ${name}, because ${fallbackReason}`) : log.info(`JPEG encoder: ${name}`)),
   });
   const state = new ServerState(config, frames, pipeline);
   const integrations = createIntegrations(config, () => state);

@@ -67,6 +67,7 @@ export class ServerState {
         buffer_size: frames.buffer_size,
       },
       encoder: {
+        name: encoder.name,
         frames_encoded: encoder.framesEncoded,
         frames_skipped: encoder.framesSkipped,
         encode_ms: Math.round(encoder.encodeMs * 100) / 100,

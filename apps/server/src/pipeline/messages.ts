@@ -1,5 +1,6 @@
 import type { CaptureStatus } from '@cctv/capture';
 import type { Detection } from '@cctv/frame-buffer';
+import type { JpegEncoderChoice } from '@cctv/mjpeg';
 
 /** What the detector needs to know, from the config. */
 export interface DetectionSettings {
@@ -18,12 +19,14 @@ export interface DetectionSettings {
 
 /** What the main thread tells the pipeline Worker. */
 export type ToPipeline =
-  | { type: 'start'; url: string; targetFps: number; jpegQuality: number; detection: DetectionSettings; detectionEnabled: boolean }
+  | { type: 'start'; url: string; targetFps: number; jpegQuality: number; jpegEncoder: JpegEncoderChoice; detection: DetectionSettings; detectionEnabled: boolean }
   /** Turns detection on (loading the model the first time) or off, while the video goes on. */
   | { type: 'detection'; enabled: boolean }
   | { type: 'stop' };
 
 export interface EncoderStats {
+  /** What encodes, once the Worker has chosen: "libjpeg-turbo (libturbojpeg.so.0)" or "sharp 0.35.5 (libvips 8.18.7)". */
+  name: string | null;
   /** JPEG encodes done: one per served frame, however many viewers there are. */
   framesEncoded: number;
   /** Raw frames replaced by a newer one while the encoder was busy. */
@@ -93,6 +96,8 @@ export type FromPipeline =
   | { type: 'detection-status'; status: DetectionStatus }
   /** A status card to show viewers while the camera has no picture (see status-card.ts). */
   | { type: 'placeholder'; jpeg: ArrayBuffer; width: number; height: number; renderedAt: number }
+  /** The JPEG encoder chosen at start; fallbackReason: why 'auto' could not use libjpeg-turbo. */
+  | { type: 'encoder'; name: string; fallbackReason?: string }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 

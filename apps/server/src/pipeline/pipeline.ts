@@ -1,5 +1,6 @@
 import { redactUrl, stoppedStatus, type CaptureStatus } from '@cctv/capture';
 import type { Frame, FrameBuffer } from '@cctv/frame-buffer';
+import type { JpegEncoderChoice } from '@cctv/mjpeg';
 import type { DetectionResult, DetectionSettings, DetectionStats, DetectionStatus, EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
 import { stopWorker } from './stop-worker.ts';
 
@@ -7,6 +8,7 @@ export interface PipelineOptions {
   url: string;
   targetFps: number;
   jpegQuality: number;
+  jpegEncoder: JpegEncoderChoice;
   frames: FrameBuffer;
   detection: DetectionSettings;
   detectionEnabled: boolean;
@@ -15,13 +17,15 @@ export interface PipelineOptions {
   /** A new detector result, with the seq of the first served frame drawn with it. */
   onDetections?: (result: DetectionResult & { seq: number }) => void;
   onError?: (message: string) => void;
+  /** The JPEG encoder the Worker chose, and why it fell back to sharp when it did. */
+  onEncoder?: (name: string, fallbackReason?: string) => void;
 }
 
 /** The main thread's handle on the pipeline Worker: JPEGs in, into the FrameBuffer. */
 export class Pipeline {
   #worker: Worker | undefined;
   #status: CaptureStatus;
-  #encoder: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+  #encoder: EncoderStats = { name: null, framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
   #detectionEnabled: boolean;
   #detectionStatus: DetectionStatus;
   #detectionStats: DetectionStats = { fps: 0, detectMs: 0, inferMs: 0, framesDetected: 0 };
@@ -92,8 +96,8 @@ export class Pipeline {
       this.#setStatus({ ...this.#status, state: 'Reconnecting', reason, since: Date.now() });
       this.#restartTimer = setTimeout(() => this.start(), 1000);
     });
-    const { url, targetFps, jpegQuality, detection } = this.options;
-    const start: ToPipeline = { type: 'start', url, targetFps, jpegQuality, detection, detectionEnabled: this.#detectionEnabled };
+    const { url, targetFps, jpegQuality, jpegEncoder, detection } = this.options;
+    const start: ToPipeline = { type: 'start', url, targetFps, jpegQuality, jpegEncoder, detection, detectionEnabled: this.#detectionEnabled };
     worker.postMessage(start);
   }
 
@@ -148,6 +152,10 @@ export class Pipeline {
           detections: [],
           fps: 0,
         };
+        break;
+      case 'encoder':
+        this.#encoder = { ...this.#encoder, name: message.name };
+        this.options.onEncoder?.(message.name, message.fallbackReason);
         break;
       case 'error':
         this.options.onError?.(message.message);

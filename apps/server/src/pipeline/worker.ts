@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
-import { Capture, type CaptureStatus, type RawFrame } from '@cctv/capture';
+import { Capture, redactUrl, stoppedStatus, type CaptureStatus, type RawFrame } from '@cctv/capture';
 import { drawDetections } from '@cctv/detector';
-import sharp from 'sharp';
+import { createJpegEncoder, type JpegEncoder } from '@cctv/mjpeg';
 import { DetectionLoop } from './detection.ts';
 import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
 import { renderStatusCard } from './status-card.ts';
@@ -13,16 +13,13 @@ import { renderStatusCard } from './status-card.ts';
  */
 declare const self: Worker;
 
-// Every input is a new raw frame, so libvips' operation cache never hits: off, it saves ~8 MB.
-sharp.cache(false);
-
 let capture: Capture | undefined;
 let detection: DetectionLoop | undefined;
-let quality = 65;
+let jpeg: JpegEncoder | undefined;
 let encoding = false;
 let pending: RawFrame | undefined;
 let lastError: string | undefined;
-const stats: EncoderStats = { framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
+const stats: EncoderStats = { name: null, framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
 
 function send(message: FromPipeline, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -79,12 +76,11 @@ async function encode(frame: RawFrame): Promise<void> {
   if (next) void encode(next);
 }
 
-/** JPEG bytes in a plain ArrayBuffer that can be transferred to the main thread. */
+/** JPEG bytes in an ArrayBuffer of their own, which moves to the main thread without a copy. */
 async function encodeJpeg(pixels: Uint8Array, width: number, height: number): Promise<ArrayBuffer> {
-  const jpeg = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
-  // sharp's output lives in native memory that cannot be transferred: one copy (~100 kB at
-  // 720p) into a plain ArrayBuffer, which then moves to the main thread without another.
-  return new Uint8Array(jpeg).buffer;
+  if (!jpeg) throw new Error('no JPEG encoder yet');
+  const bytes = await jpeg.encode(pixels, width, height);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
 }
 
 async function sendPlaceholder(status: CaptureStatus): Promise<void> {
@@ -98,7 +94,18 @@ async function sendPlaceholder(status: CaptureStatus): Promise<void> {
 self.onmessage = async (event: MessageEvent<ToPipeline>) => {
   const message = event.data;
   if (message.type === 'start') {
-    quality = message.jpegQuality;
+    try {
+      const created = await createJpegEncoder({ quality: message.jpegQuality, encoder: message.jpegEncoder });
+      jpeg = created.encoder;
+      stats.name = jpeg.name;
+      send({ type: 'encoder', name: jpeg.name, fallbackReason: created.fallbackReason });
+    } catch (error) {
+      // Only a named encoder that cannot load lands here: no video, and the status says why.
+      const reason = `jpeg_encoder '${message.jpegEncoder}' cannot run: ${(error as Error).message}`;
+      send({ type: 'error', message: reason });
+      send({ type: 'status', status: { ...stoppedStatus(), state: 'Failed', reason, source: redactUrl(message.url) } });
+      return;
+    }
     detection = new DetectionLoop(message.detection, (status) => send({ type: 'detection-status', status }));
     detection.setEnabled(message.detectionEnabled);
     capture = new Capture({
@@ -117,6 +124,7 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
     detection?.setEnabled(message.enabled);
   } else if (message.type === 'stop') {
     await Promise.all([capture?.stop(), detection?.stop()]);
+    jpeg?.close();
     send({ type: 'stopped' });
   }
 };

@@ -39,7 +39,7 @@ export const StatusBody = t.Object(
       open,
     ),
     stream: t.Object({ clients: t.Number({ description: 'MJPEG viewers now' }), frames_dropped: t.Number(), buffer_size: t.Number() }, open),
-    encoder: t.Object({ frames_encoded: t.Number(), frames_skipped: t.Number(), encode_ms: t.Number() }, open),
+    encoder: t.Object({ name: nullable(t.String(), 'What encodes the JPEGs (libjpeg-turbo or sharp), once chosen'), frames_encoded: t.Number(), frames_skipped: t.Number(), encode_ms: t.Number() }, open),
     detection: t.Optional(
       t.Object(
         {
