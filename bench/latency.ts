@@ -3,7 +3,7 @@
 // reads the stamp back. Stages come from the camera's own log (when its H.264 encoder handed the
 // frame on) and the server's part headers (X-Timestamp: decoded frame in hand; X-Encoded-At: JPEG
 // ready). Floors on the same machine in the same run: ffmpeg decoding the same H.264 to raw RGB,
-// and sharp encoding the same frames at q65.
+// and the server's JPEG encoder (@cctv/mjpeg) encoding the same frames at q65, one at a time.
 // --source demo: the server's in-process `demo:1280x720?stamp` source instead of the camera, which
 // leaves out the camera, RTSP and ffmpeg: the server's own pipeline and fan-out alone.
 //   bun bench/latency.ts [--seconds 30] [--source rtsp|demo] [--scene video|pattern] [--detection] [--model PATH] [--json FILE]
@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturePath, readMjpegParts, readStamp } from '@cctv/testbed';
+import { createJpegEncoder } from '@cctv/mjpeg';
 import sharp from 'sharp';
 import { detectionNote as whyNoDetection, flags, fmt, startBenchCamera, startBenchServer, summarize, withCleanup, writeResults, type Summary } from './lib.ts';
 
@@ -39,7 +40,7 @@ export interface LatencyResults {
   stages: Record<'camera' | 'toCapture' | 'pipeline' | 'toViewer', Summary>;
   /** The pipeline's mean JPEG encode (ms), from /api/status. */
   encodeMs: number;
-  floor: { decodeMs: number; encodeMs: number; frames: number };
+  floor: { decodeMs: number; encodeMs: number; encoder: string; frames: number };
 }
 
 const results = await withCleanup(async (defer) => {
@@ -93,7 +94,7 @@ const results = await withCleanup(async (defer) => {
     stages.toViewer.push(part.receivedAt - encodedAt);
   }
 
-  const floor = camera ? await measureFloors(camera.url, floorFrames) : { decodeMs: 0, encodeMs: await encodeFloor(decoded), frames: decoded.length };
+  const floor = camera ? await measureFloors(camera.url, floorFrames) : { decodeMs: 0, ...(await encodeFloor(decoded)), frames: decoded.length };
   return {
     seconds,
     camera: description,
@@ -119,7 +120,7 @@ const results = await withCleanup(async (defer) => {
 
 /**
  * Records `frames` frames of the camera's H.264, then times ffmpeg decoding them to raw RGB (as
- * the server's ffmpeg does: -flags low_delay, rgb24 out) and sharp encoding them at q65.
+ * the server's ffmpeg does: -flags low_delay, rgb24 out) and the server's encoder encoding them at q65.
  */
 async function measureFloors(url: string, frames: number): Promise<LatencyResults['floor']> {
   const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-'));
@@ -141,21 +142,23 @@ async function measureFloors(url: string, frames: number): Promise<LatencyResult
     const [width, height] = probe.trim().split(',').map(Number) as [number, number];
     const frameBytes = width * height * 3;
     const pictures = Array.from({ length: Math.floor(raw.byteLength / frameBytes) }, (_, i) => ({ data: raw.subarray(i * frameBytes, (i + 1) * frameBytes), width, height }));
-    return { decodeMs: Math.min(...decodes), encodeMs: await encodeFloor(pictures), frames };
+    return { decodeMs: Math.min(...decodes), ...(await encodeFloor(pictures)), frames };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** sharp q65 as the pipeline calls it, one frame at a time: p50 ms (the first frame warms libvips up). */
-async function encodeFloor(pictures: Array<{ data: Uint8Array; width: number; height: number }>): Promise<number> {
+/** The server's JPEG encoder at q65, one frame at a time as the pipeline calls it: p50 ms (the first frame warms it up). */
+async function encodeFloor(pictures: Array<{ data: Uint8Array; width: number; height: number }>): Promise<{ encodeMs: number; encoder: string }> {
+  const { encoder } = await createJpegEncoder({ quality: 65 });
   const encodes: number[] = [];
   for (const [i, { data, width, height }] of pictures.entries()) {
     const started = performance.now();
-    await sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality: 65 }).toBuffer();
+    await encoder.encode(data, width, height);
     if (i > 0) encodes.push(performance.now() - started);
   }
-  return summarize(encodes).p50;
+  encoder.close();
+  return { encodeMs: summarize(encodes).p50, encoder: encoder.name };
 }
 
 async function run(command: string[], read: 'stdout' | 'stderr' = 'stderr'): Promise<string> {
@@ -191,8 +194,8 @@ console.log(
     row('worker → FrameBuffer → socket → viewer', r.stages.toViewer),
     '',
     r.source === 'rtsp'
-      ? `Floors, same machine, same run, same frames (${r.floor.frames} frames of the camera's H.264): ffmpeg decode to RGB ${fmt(r.floor.decodeMs, 1)} ms/frame, sharp q65 encode ${fmt(r.floor.encodeMs, 1)} ms/frame, sum ${fmt(floorSum, 1)} ms; server share p50 = ${fmt(r.server.p50 / floorSum, 2)} × floor.`
-      : `Floor, same run, same frames (${r.floor.frames} received frames, decoded): sharp q65 encode ${fmt(r.floor.encodeMs, 1)} ms/frame; camera → viewer p50 = ${fmt(r.glassToGlass.p50 / floorSum, 2)} × floor.`,
+      ? `Floors, same machine, same run, same frames (${r.floor.frames} frames of the camera's H.264): ffmpeg decode to RGB ${fmt(r.floor.decodeMs, 1)} ms/frame, ${r.floor.encoder} q65 encode ${fmt(r.floor.encodeMs, 1)} ms/frame, sum ${fmt(floorSum, 1)} ms; server share p50 = ${fmt(r.server.p50 / floorSum, 2)} × floor.`
+      : `Floor, same run, same frames (${r.floor.frames} received frames, decoded): ${r.floor.encoder} q65 encode ${fmt(r.floor.encodeMs, 1)} ms/frame; camera → viewer p50 = ${fmt(r.glassToGlass.p50 / floorSum, 2)} × floor.`,
   ].join('\n'),
 );
 writeResults(options.json, results);

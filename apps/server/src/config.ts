@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { redactUrl } from '@cctv/capture';
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
+import { expectedValue } from './expected.ts';
 
 /**
  * The one config schema. The seed's `config.json` keys load as they are; every field has a
@@ -265,7 +266,7 @@ function explain(errors: ValueError[], fromEnv: Map<string, string>): string[] {
       continue;
     }
     const shown = /token|password|secret|private_key/i.test(key) ? '(a hidden value)' : redactUrl(describe(error.value));
-    lines.push(`${key}${via}: got ${shown}, expected ${expectation(error.schema)}`);
+    lines.push(`${key}${via}: got ${shown}, expected ${expectedValue(error.schema)}`);
   }
   return lines;
 }
@@ -274,35 +275,6 @@ function knownKeys(parentPath: string): string[] {
   let schema: TSchema = ConfigSchema;
   for (const key of parentPath ? parentPath.split('.') : []) schema = (schema.properties as Record<string, TSchema>)[key]!;
   return Object.keys(schema.properties ?? {});
-}
-
-function expectation(schema: TSchema): string {
-  if (typeof schema['x-expected'] === 'string') return schema['x-expected'];
-  if (schema.anyOf) return (schema.anyOf as TSchema[]).map(expectation).join(' or ');
-  const range = (unit: string) => {
-    const { minimum: min, maximum: max } = schema as { minimum?: number; maximum?: number };
-    if (min !== undefined && max !== undefined) return `${unit} from ${min} to ${max}`;
-    if (min !== undefined) return `${unit} ≥ ${min}`;
-    if (max !== undefined) return `${unit} ≤ ${max}`;
-    return unit;
-  };
-  switch (schema.type) {
-    case 'integer':
-      return range('a whole number');
-    case 'number':
-      return range('a number');
-    case 'boolean':
-      return 'true or false';
-    case 'string':
-      if (schema.pattern && schema.examples) return `a string like ${(schema.examples as string[]).map((e) => JSON.stringify(e)).join(' or ')}`;
-      return schema.minLength ? 'a non-empty string' : 'a string';
-    case 'object':
-      return 'an object of settings';
-    case 'array':
-      return `a list, each item ${expectation(schema.items as TSchema)}`;
-    default:
-      return String(schema.type ?? 'a valid value');
-  }
 }
 
 function describe(value: unknown): string {

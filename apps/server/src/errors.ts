@@ -1,7 +1,8 @@
 import { Elysia, ValidationError } from 'elysia';
+import type { TSchema } from '@sinclair/typebox';
+import { expectedValue } from './expected.ts';
 import { log } from './log.ts';
 
-type Schema = Record<string, unknown>;
 
 // `property`: a query or path parameter Elysia converts one by one (a number from "5").
 const WHERE: Record<string, string> = { query: 'query parameter', params: 'path parameter', property: 'parameter', body: 'body field', headers: 'header', cookie: 'cookie' };
@@ -55,37 +56,12 @@ function describeInvalid(error: ValidationError): { error: string; parameter: st
   if (custom) return { error: `invalid ${where}`, parameter: custom[1]!, expected: custom[2]! };
   const value = error.valueError;
   const parameter = value?.path.replace(/^\//, '').replaceAll('/', '.') || (error.type === 'body' ? '(body)' : '(unknown)');
-  return { error: `invalid ${where}`, parameter, expected: value ? expectation(value.schema as Schema, value.message) : 'a valid value' };
+  return { error: `invalid ${where}`, parameter, expected: value ? expectedValue(value.schema as TSchema, value.message.toLowerCase()) : 'a valid value' };
 }
 
 function firstProblem(error: ValidationError): string {
   const value = error.valueError;
   return value ? `${value.path || '/'}: ${value.message}` : error.message.slice(0, 200);
-}
-
-function expectation(schema: Schema, fallback: string): string {
-  const { type, minimum: min, maximum: max, minLength, maxLength } = schema as { type?: string; minimum?: number; maximum?: number; minLength?: number; maxLength?: number };
-  const range = (unit: string) =>
-    min !== undefined && max !== undefined ? `${unit} from ${min} to ${max}` : min !== undefined ? `${unit} ≥ ${min}` : max !== undefined ? `${unit} ≤ ${max}` : unit;
-  if (Array.isArray(schema.anyOf) && (schema.anyOf as Schema[]).every((s) => 'const' in s)) {
-    return `one of ${(schema.anyOf as Schema[]).map((s) => JSON.stringify(s.const)).join(', ')}`;
-  }
-  switch (type) {
-    case 'integer':
-      return range('a whole number');
-    case 'number':
-      return range('a number');
-    case 'boolean':
-      return 'true or false';
-    case 'string':
-      if (minLength !== undefined && maxLength !== undefined) return `a string of ${minLength} to ${maxLength} characters`;
-      if (minLength) return `a string of at least ${minLength} characters`;
-      return 'a string';
-    case 'object':
-      return 'an object';
-    default:
-      return fallback.toLowerCase();
-  }
 }
 
 function safePath(url: string): string {

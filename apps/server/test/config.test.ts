@@ -67,7 +67,7 @@ describe('config', () => {
     ['camera_url as a number', { camera_url: 5 }, /camera_url: got 5, expected a non-empty string/],
     ['a misspelt key', { camera_ulr: 'rtsp://x' }, /camera_ulr: unknown key \(did you mean "camera_url"\?\)/],
     ['an unknown server key', { server: { prot: 5001 } }, /server\.prot: unknown key \(did you mean "port"\?\)/],
-    ['server as a list', { server: [] }, /server: got a list, expected an object of settings/],
+    ['server as a list', { server: [] }, /server: got a list, expected an object/],
     ['poll_interval of 0', { sheets_config: { poll_interval: 0 } }, /sheets_config\.poll_interval: got 0, expected a number ≥ 1/],
     ['a host that is empty', { server: { host: '' } }, /server\.host: got "", expected a non-empty string/],
   ];
