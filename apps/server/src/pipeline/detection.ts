@@ -87,7 +87,8 @@ export class DetectionLoop {
 
   #load(): void {
     this.#setStatus({ state: 'loading', reason: null });
-    const worker = new Worker(new URL('./detection-worker.ts', import.meta.url));
+    // smol: the small JS heap (see pipeline.ts); inference runs in ONNX Runtime's own memory.
+    const worker = new Worker(new URL('./detection-worker.ts', import.meta.url), { smol: true });
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<FromDetector>) => this.#receive(event.data);
     worker.addEventListener('close', () => {

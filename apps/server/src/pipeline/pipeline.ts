@@ -77,7 +77,9 @@ export class Pipeline {
   }
 
   start(): void {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url));
+    // smol: JavaScriptCore's small heap; measured with detection on, server RSS median 194 → 184 MB (max 211 → 197)
+    // with both Workers smol, encode and detect times unchanged (their work is native).
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { smol: true });
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<FromPipeline>) => this.#receive(event.data);
     let failure = '';
