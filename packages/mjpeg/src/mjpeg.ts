@@ -62,6 +62,26 @@ export function partHeader(frame: Frame): Uint8Array {
 
 const CRLF = encoder.encode('\r\n');
 
+/**
+ * Each frame's whole part (header, JPEG, CRLF) in one buffer, built once for every viewer: one
+ * write per viewer and frame instead of three, and no header re-encoded per viewer (profiled
+ * with 300 viewers: the writes are most of the main thread's time).
+ */
+const parts = new WeakMap<Frame, Uint8Array>();
+
+function wholePart(frame: Frame): Uint8Array {
+  let part = parts.get(frame);
+  if (!part) {
+    const head = partHeader(frame);
+    part = new Uint8Array(head.byteLength + frame.jpeg.byteLength + CRLF.byteLength);
+    part.set(head, 0);
+    part.set(frame.jpeg, head.byteLength);
+    part.set(CRLF, head.byteLength + frame.jpeg.byteLength);
+    parts.set(frame, part);
+  }
+  return part;
+}
+
 /** The subset of Bun's direct-stream controller the writer uses. */
 interface DirectController {
   write(chunk: Uint8Array): number | Promise<number>;
@@ -83,6 +103,15 @@ export class MjpegClient {
   readonly #minIntervalMs: number;
   readonly #placeholder: (() => Frame | undefined) | undefined;
   readonly #stop = new AbortController();
+  /**
+   * Aborts the current wait for a frame: on close, or when the keepalive timer fires during a
+   * wait. Reused from wait to wait (a new one only after it fired), and the timer is refreshed
+   * rather than re-created: per-wait controllers and timers were a fifth of the main thread's
+   * time with 300 viewers.
+   */
+  #wait = new AbortController();
+  #waiting = false;
+  #keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
   #onClose: Array<(client: MjpegClient) => void> = [];
   #firstSeq = 0;
   #lastSentSeq = 0;
@@ -137,7 +166,9 @@ export class MjpegClient {
   close(): void {
     if (this.closed) return;
     this.#finalSeq = this.#source.latest()?.seq ?? 0;
+    clearTimeout(this.#keepaliveTimer);
     this.#stop.abort();
+    this.#wait.abort(this.#stop.signal.reason);
     for (const listener of this.#onClose) listener(this);
     this.#onClose = [];
   }
@@ -169,7 +200,7 @@ export class MjpegClient {
           const wait = lastSentAt + this.#minIntervalMs - performance.now();
           if (wait > 0) await sleep(wait, signal);
         }
-        const frame = await this.#nextOrKeepalive(lastSeq, signal);
+        const frame = await this.#nextOrKeepalive(lastSeq);
         if (signal.aborted) break;
         if (!frame) continue;
         const keepalive = frame.seq === lastSeq;
@@ -201,33 +232,32 @@ export class MjpegClient {
   }
 
   async #write(controller: DirectController, frame: Frame): Promise<void> {
-    const head = partHeader(frame);
-    controller.write(head);
-    controller.write(frame.jpeg);
-    const pending = controller.write(CRLF);
+    const part = wholePart(frame);
+    const pending = controller.write(part);
     if (pending instanceof Promise) await pending;
     const flushed = controller.flush();
     if (flushed instanceof Promise) await flushed;
-    this.#bytesSent += head.byteLength + frame.jpeg.byteLength + CRLF.byteLength;
+    this.#bytesSent += part.byteLength;
   }
 
   /**
    * The next frame after lastSeq. When none comes within keepaliveMs: the last frame again, or,
    * before the source has had any frame, the placeholder (undefined when there is none either).
    */
-  async #nextOrKeepalive(lastSeq: number, signal: AbortSignal): Promise<Frame | undefined> {
-    const wait = new AbortController();
-    const onStop = () => wait.abort(signal.reason);
-    signal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => wait.abort(KEEPALIVE), this.#keepaliveMs);
+  async #nextOrKeepalive(lastSeq: number): Promise<Frame | undefined> {
+    const latest = this.#source.latest();
+    if (latest && latest.seq > lastSeq) return latest;
+    if (this.#keepaliveTimer) this.#keepaliveTimer.refresh();
+    else this.#keepaliveTimer = setTimeout(() => this.#waiting && this.#wait.abort(KEEPALIVE), this.#keepaliveMs);
+    this.#waiting = true;
     try {
-      return await this.#source.next(lastSeq, wait.signal);
+      return await this.#source.next(lastSeq, this.#wait.signal);
     } catch (error) {
-      if (error === KEEPALIVE) return this.#source.latest() ?? this.#placeholder?.();
-      throw error;
+      if (error !== KEEPALIVE) throw error;
+      this.#wait = new AbortController();
+      return this.#source.latest() ?? this.#placeholder?.();
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onStop);
+      this.#waiting = false;
     }
   }
 }
