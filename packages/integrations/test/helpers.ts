@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Integrations, type IntegrationsOptions, type Logger, type SheetsSettings, type TelegramSettings } from '../src/index.ts';
+import { Integrations, SHEETS_DEFAULTS, TELEGRAM_DEFAULTS, type IntegrationsOptions, type Logger, type SheetsSettings, type TelegramSettings } from '../src/index.ts';
 
 export const dir = mkdtempSync(join(tmpdir(), 'cctv-integrations-'));
 let n = 0;
@@ -20,30 +20,10 @@ export function captureLog(): Logger & { lines: string[]; text(): string } {
   };
 }
 
-export const SHEETS_OFF: SheetsSettings = {
-  enabled: false,
-  pollIntervalS: 5,
-  countsRange: 'Counts!A2:B2',
-  eventsRange: 'Events!A:G',
-  apiRoot: 'https://sheets.googleapis.com/',
-  valueInputOption: 'RAW',
-  eventClasses: [],
-  minConfidence: 0.5,
-  cooldownS: 0,
-  requestTimeoutS: 5,
-};
+/** Off, and quick to give up and to repeat an alert: what most tests start from. */
+export const SHEETS_OFF: SheetsSettings = { ...SHEETS_DEFAULTS, enabled: false, cooldownS: 0, requestTimeoutS: 5 };
 
-export const TELEGRAM_OFF: TelegramSettings = {
-  enabled: false,
-  apiRoot: 'https://api.telegram.org',
-  alertClasses: [],
-  minConfidence: 0.5,
-  cooldownS: 0,
-  cameraAlerts: true,
-  commands: true,
-  pollTimeoutS: 1,
-  requestTimeoutS: 5,
-};
+export const TELEGRAM_OFF: TelegramSettings = { ...TELEGRAM_DEFAULTS, enabled: false, cooldownS: 0, pollTimeoutS: 1, requestTimeoutS: 5 };
 
 export function integrations(options: {
   sheets?: Partial<SheetsSettings>;
