@@ -5,7 +5,7 @@
 // Viewers read with the lean reader (headers only; `--reader checked`: the testbed's byte-by-byte
 // format check, which costs the viewer processes several times more CPU).
 //   bun bench/fanout.ts [--clients 10,100,500,1000] [--seconds 30] [--scene video|pattern] [--procs 2] [--reader lean|checked] [--json FILE]
-import { cpuMeter, ffmpegPids, flags, fmt, healthProbe, percentile, rssSampler, runClients, startBenchCamera, startBenchServer, summarize, withCleanup, writeResults, type Summary } from './lib.ts';
+import { cpuMeter, decoderPids, flags, fmt, healthProbe, percentile, rssSampler, runClients, startBenchCamera, startBenchServer, summarize, withCleanup, writeResults, type Summary } from './lib.ts';
 
 const options = flags({ clients: '10,100,500,1000', seconds: '30', scene: 'video', procs: '', reader: 'lean' });
 const counts = options.clients.split(',').map(Number);
@@ -22,7 +22,8 @@ export interface FanoutStep {
   /** Part received − X-Encoded-At (JPEG ready), ms. */
   fromEncoded: Summary;
   serverCpu: number;
-  ffmpegCpu: number;
+  /** The camera's decoder child (gst-launch-1.0 or ffmpeg). */
+  decoderCpu: number;
   /** The viewer processes' CPU (they share the machine with the server). */
   clientsCpu: number;
   rssPeakMb: number;
@@ -56,16 +57,16 @@ const results = await withCleanup(async (defer): Promise<FanoutResults> => {
   const steps: FanoutStep[] = [];
   for (const n of counts) {
     const before = await server.get('/api/status');
-    const ffmpeg = await ffmpegPids(server.pid);
+    const decoder = await decoderPids(server.pid);
     const serverCpu = cpuMeter(() => [server.pid]);
-    const ffmpegCpu = cpuMeter(() => ffmpeg);
+    const decoderCpu = cpuMeter(() => decoder);
     const rss = rssSampler(server.pid, 500);
     const probe = healthProbe(server.url);
     const started = performance.now();
     const clients = await runClients({ url: `${server.url}/api/stream/video`, count: n, seconds, procs: options.procs ? Number(options.procs) : undefined, reader: options.reader });
     const elapsed = (performance.now() - started) / 1000;
     const cpu = serverCpu.stop();
-    const ffCpu = ffmpegCpu.stop();
+    const decCpu = decoderCpu.stop();
     const samples = rss.stop();
     const health = summarize(await probe.stop());
     const after = await server.get('/api/status');
@@ -78,7 +79,7 @@ const results = await withCleanup(async (defer): Promise<FanoutResults> => {
       latency: summarize(clients.latencies),
       fromEncoded: summarize(clients.fromEncoded),
       serverCpu: cpu,
-      ffmpegCpu: ffCpu,
+      decoderCpu: decCpu,
       clientsCpu: (clients.cpuSeconds / elapsed) * 100,
       rssPeakMb: Math.max(...samples.map(([, mb]) => mb)),
       rssEndMb: samples.at(-1)![1],
@@ -98,11 +99,11 @@ console.log(
     '',
     `${results.camera}; JPEG ~${fmt(results.jpegKb)} kB. Server RSS at idle (streaming, no viewer) ${fmt(results.rssIdleMb)} MB; GET /api/health round trip at idle p50 ${fmt(results.healthIdle.p50, 1)} ms, p99 ${fmt(results.healthIdle.p99, 1)} ms. Viewers run in ${counts.some((n) => n >= 200) ? 'two other processes from 200 viewers up, else one' : 'one other process'}.`,
     '',
-    '| viewers | fps per viewer min / median (server in) | latency decoded → viewer p50 / p90 / p99 (ms) | JPEG ready → viewer p50 / p99 (ms) | server CPU % | ffmpeg CPU % | viewer processes CPU % | server RSS peak (MB) | /api/health RTT p50 / p99 / max (ms) | frames dropped | format errors |',
+    '| viewers | fps per viewer min / median (server in) | latency decoded → viewer p50 / p90 / p99 (ms) | JPEG ready → viewer p50 / p99 (ms) | server CPU % | decoder CPU % | viewer processes CPU % | server RSS peak (MB) | /api/health RTT p50 / p99 / max (ms) | frames dropped | format errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.steps.map(
       (s) =>
-        `| ${s.clients} | ${fmt(s.fpsMin, 1)} / ${fmt(s.fpsMedian, 1)} (${fmt(s.serverFps, 1)}) | ${fmt(s.latency.p50)} / ${fmt(s.latency.p90)} / ${fmt(s.latency.p99)} | ${fmt(s.fromEncoded.p50)} / ${fmt(s.fromEncoded.p99)} | ${fmt(s.serverCpu)} | ${fmt(s.ffmpegCpu)} | ${fmt(s.clientsCpu)} | ${fmt(s.rssPeakMb)} | ${fmt(s.health.p50, 1)} / ${fmt(s.health.p99, 1)} / ${fmt(s.health.max)} | ${s.framesDropped} | ${s.formatErrors} |`,
+        `| ${s.clients} | ${fmt(s.fpsMin, 1)} / ${fmt(s.fpsMedian, 1)} (${fmt(s.serverFps, 1)}) | ${fmt(s.latency.p50)} / ${fmt(s.latency.p90)} / ${fmt(s.latency.p99)} | ${fmt(s.fromEncoded.p50)} / ${fmt(s.fromEncoded.p99)} | ${fmt(s.serverCpu)} | ${fmt(s.decoderCpu)} | ${fmt(s.clientsCpu)} | ${fmt(s.rssPeakMb)} | ${fmt(s.health.p50, 1)} / ${fmt(s.health.p99, 1)} / ${fmt(s.health.max)} | ${s.framesDropped} | ${s.formatErrors} |`,
     ),
   ].join('\n'),
 );

@@ -84,9 +84,9 @@ export function cpuMeter(pids: () => number[]): { stop(): number } {
   };
 }
 
-/** The server's ffmpeg children (one per camera). */
-export async function ffmpegPids(serverPid: number): Promise<number[]> {
-  return (await childProcesses(serverPid)).filter((p) => /ffmpeg/.test(p.command)).map((p) => p.pid);
+/** The server's decoder children, one per camera: gst-launch-1.0 for RTSP where GStreamer is installed, else ffmpeg. */
+export async function decoderPids(serverPid: number): Promise<number[]> {
+  return (await childProcesses(serverPid)).filter((p) => /ffmpeg|gst-launch-1\.0/.test(p.command)).map((p) => p.pid);
 }
 
 /** Samples a process's RSS every `everyMs` until `stop()`: [seconds since start, MB] pairs. */

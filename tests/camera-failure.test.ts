@@ -63,21 +63,21 @@ describe('when the camera fails', () => {
     }
   });
 
-  it('leaves no ffmpeg behind after shutdown, nor after being killed outright', async () => {
+  it('leaves no decoder behind after shutdown, nor after being killed outright', async () => {
     const camera = await startRtspCamera({ width: 640, height: 360, fps: 15 });
     try {
       for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         const server = await startServer({ camera_url: camera.url });
         await server.waitForStatus((s) => s.status === 'Streaming');
-        const ffmpeg = (await childProcesses(server.pid)).filter((c) => /ffmpeg/.test(c.command));
-        expect(ffmpeg).toHaveLength(1);
+        const decoder = new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${camera.port}/`);
+        expect((await childProcesses(server.pid)).filter((c) => decoder.test(c.command))).toHaveLength(1);
         await server.stop(signal);
-        // The kernel's parent-death signal reaps ffmpeg even when the server could not.
+        // The kernel's parent-death signal reaps the decoder even when the server could not.
         const deadline = Date.now() + 3000;
-        let left = await processesMatching(new RegExp(`ffmpeg.*${camera.port}`));
+        let left = await processesMatching(decoder);
         while (left.length && Date.now() < deadline) {
           await Bun.sleep(100);
-          left = await processesMatching(new RegExp(`ffmpeg.*${camera.port}`));
+          left = await processesMatching(decoder);
         }
         expect(left, `after ${signal}`).toEqual([]);
       }

@@ -148,11 +148,25 @@ describe('a real RTSP camera, served', () => {
     }
   });
 
-  it('runs one ffmpeg for the camera, as a child of the server', async () => {
+  it('reads the camera through one decoder child: GStreamer where it is installed, as here', async () => {
     const children = await childProcesses(server.pid);
-    const ffmpegs = children.filter((c) => /ffmpeg/.test(c.command));
-    expect(ffmpegs).toHaveLength(1);
-    expect(ffmpegs[0]!.command).toContain(camera.url);
+    const decoders = children.filter((c) => /ffmpeg|gst-launch-1\.0/.test(c.command));
+    expect(decoders).toHaveLength(1);
+    expect(decoders[0]!.command).toMatch(/gst-launch-1\.0 .*rtspsrc/);
+    expect(decoders[0]!.command).toContain(camera.url);
+    expect((await server.get('/api/status')).camera.decoder).toBe('gstreamer');
+  });
+
+  it('reads it through ffmpeg when told to (rtsp_decoder: ffmpeg)', async () => {
+    const withFfmpeg = await startServer({ camera_url: camera.url, rtsp_decoder: 'ffmpeg' });
+    try {
+      const status = await withFfmpeg.waitForStatus((s) => s.status === 'Streaming');
+      expect(status.camera.decoder).toBe('ffmpeg');
+      const decoders = (await childProcesses(withFfmpeg.pid)).filter((c) => /ffmpeg|gst-launch-1\.0/.test(c.command));
+      expect(decoders.map((c) => c.command.split(' ').find((word) => /ffmpeg|gst-launch/.test(word)))).toEqual([expect.stringMatching(/ffmpeg$/)]);
+    } finally {
+      await withFfmpeg.stop();
+    }
   });
 });
 

@@ -27,7 +27,7 @@ let camera: RtspCamera;
 let dir: string;
 
 beforeAll(async () => {
-  // A camera that needs ffmpeg, so a clean quit is also checked for a leftover ffmpeg.
+  // A real RTSP camera, so a clean quit is also checked for a leftover decoder child.
   camera = await startRtspCamera({ width: 640, height: 360, fps: 15 });
   dir = mkdtempSync(join(tmpdir(), 'cctv-tui-'));
 });
@@ -83,16 +83,16 @@ describe('the terminal dashboard (--tui)', () => {
         tui.keys('d');
         await waitFor('detection turned off', () => /detection: turned off/.test(tui.screen()));
 
-        // What must be gone after quitting is there now: the server (bun itself, not the pane's shell or tmux) and its ffmpeg.
+        // What must be gone after quitting is there now: the server (bun itself, not the pane's shell or tmux) and its decoder.
         const serverPattern = new RegExp(`^\\S+ \\S*main\\.ts --tui .*--port ${tui.port}\\b`);
-        const ffmpegPattern = new RegExp(`ffmpeg.*:${camera.port}/`);
+        const decoderPattern = new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${camera.port}/`);
         expect(await processesMatching(serverPattern)).toHaveLength(1);
-        expect(await processesMatching(ffmpegPattern)).toHaveLength(1);
+        expect(await processesMatching(decoderPattern)).toHaveLength(1);
 
         tui.keys(quitKey);
         expect(await waitFor(`exit code after ${quitKey}`, tui.exitCode, 10_000), `exit code after ${quitKey}`).toBe('0');
-        await waitFor('no server or ffmpeg left', async () => {
-          const left = [...(await processesMatching(serverPattern)), ...(await processesMatching(ffmpegPattern))];
+        await waitFor('no server or decoder left', async () => {
+          const left = [...(await processesMatching(serverPattern)), ...(await processesMatching(decoderPattern))];
           return left.length === 0;
         }, 5000);
       }

@@ -27,6 +27,11 @@ export const ConfigSchema = t.Object(
     }),
     target_fps: t.Number({ minimum: 1, maximum: 60, default: 15, description: 'Frames per second taken from the camera and served; faster cameras are thinned.' }),
     jpeg_quality: t.Integer({ minimum: 1, maximum: 100, default: 65, description: 'JPEG quality of the served frames (each frame is encoded once for every viewer).' }),
+    rtsp_decoder: t.Union([t.Literal('auto'), t.Literal('gstreamer'), t.Literal('ffmpeg')], {
+      default: 'auto',
+      description:
+        "What reads rtsp:// cameras: 'auto' uses GStreamer when gst-launch-1.0 with rtspsrc, decodebin and an H.264 decoder is installed (Debian: gstreamer1.0-tools, -plugins-base, -plugins-good, -libav; frames ~130 ms sooner than ffmpeg 5.1, which holds ~2 frames), else ffmpeg; naming one makes the server use it or say what is missing. Other sources always use ffmpeg.",
+    }),
     jpeg_encoder: t.Union([t.Literal('auto'), t.Literal('libjpeg-turbo'), t.Literal('sharp')], {
       default: 'auto',
       description:

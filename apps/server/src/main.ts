@@ -32,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     targetFps: config.target_fps,
     jpegQuality: config.jpeg_quality,
     jpegEncoder: config.jpeg_encoder,
+    rtspDecoder: config.rtsp_decoder,
     frames,
     detection: {
       modelPath: config.model_path,
@@ -46,7 +47,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
     detectionEnabled: config.detection_enabled,
     onStatus: (status) => {
-      log.info(`camera ${status.state}${status.reason ? `: ${status.reason}` : ''}`);
+      const decoder = status.state === 'Connecting' && status.decoder ? ` (${status.decoder})` : '';
+      log.info(`camera ${status.state}${decoder}${status.reason ? `: ${status.reason}` : ''}`);
       live.statusChanged();
       integrations.onCameraStatus(status.state, status.reason, cameraName(status.source));
     },

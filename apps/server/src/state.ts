@@ -54,6 +54,7 @@ export class ServerState {
       camera: {
         state: camera.state,
         reason: camera.reason,
+        decoder: camera.decoder,
         source: camera.source,
         since: new Date(camera.since).toISOString(),
         reconnects: camera.reconnects,

@@ -1,16 +1,30 @@
+import { closeSync } from 'node:fs';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DemoScene } from './demo.ts';
 import { ffmpegArgs, parentDeathPrefix, RawFrameAssembler, StderrParser } from './ffmpeg.ts';
 import type { RawFrame } from './frame.ts';
+import { checkGstreamer, GST_FRAMES_FD, GST_LAUNCH_ENV, GstLaunchParser, gstreamerArgs, gstRgbRowBytes } from './gstreamer.ts';
 import { parseSource, SourceError, type SourceKind, type SourceSpec } from './source.ts';
 
 /** The seed's camera states. */
 export type CaptureState = 'Stopped' | 'Connecting' | 'Connected' | 'Streaming' | 'Reconnecting' | 'Failed';
 
+/** Which decoder plays rtsp:// cameras (other sources always use ffmpeg, or run in-process). */
+export type RtspDecoder = 'auto' | 'gstreamer' | 'ffmpeg';
+
+/** What runs a capture session. */
+export type CaptureDecoder = 'ffmpeg' | 'gstreamer' | 'in-process';
+
 export interface CaptureStatus {
   state: CaptureState;
-  /** Why the stream is not (or was not) streaming: ffmpeg's own words where it gave any, redacted. */
+  /** Why the stream is not (or was not) streaming: the decoder's own words where it gave any, redacted. */
   reason: string | null;
+  /**
+   * What runs the current session, and the next attempts while Reconnecting: `ffmpeg` (an ffmpeg
+   * child), `gstreamer` (a gst-launch-1.0 child: rtsp:// only), `in-process` (demo:). Null while
+   * Stopped, and when it Failed before a session could start (no decoder that can run).
+   */
+  decoder: CaptureDecoder | null;
   /** The camera URL with its password replaced by `***`. */
   source: string;
   kind: SourceKind | null;
@@ -35,6 +49,14 @@ export interface CaptureOptions {
   targetFps?: number;
   /** ffmpeg binary (default: $FFMPEG_PATH, else ffmpeg on PATH). */
   ffmpegPath?: string;
+  /**
+   * What decodes rtsp:// cameras. `auto` (default): GStreamer when gst-launch-1.0 and the elements
+   * it needs are installed (frames ~130 ms sooner than ffmpeg 5.1, which holds ~2 frames), else
+   * ffmpeg. `gstreamer` or `ffmpeg`: that one, and Failed with what to install if it cannot run.
+   */
+  rtspDecoder?: RtspDecoder;
+  /** gst-launch-1.0 binary (default: $GST_LAUNCH_PATH, else gst-launch-1.0 on PATH); gst-inspect-1.0 is looked for beside it. */
+  gstLaunchPath?: string;
   onFrame: (frame: RawFrame) => void;
   onStatus?: (status: CaptureStatus) => void;
   backoff?: BackoffOptions;
@@ -49,6 +71,7 @@ export function stoppedStatus(): CaptureStatus {
   return {
     state: 'Stopped',
     reason: null,
+    decoder: null,
     source: '',
     kind: null,
     since: Date.now(),
@@ -71,9 +94,9 @@ interface SessionEnd {
 }
 
 /**
- * One camera: runs its source (an ffmpeg child, or the in-process demo scene), reconnects with
- * capped exponential backoff and jitter, restarts a stalled stream, and reports status changes.
- * Failures are states, never exceptions.
+ * One camera: runs its source (an ffmpeg or gst-launch-1.0 child, or the in-process demo scene),
+ * reconnects with capped exponential backoff and jitter, restarts a stalled stream, and reports
+ * status changes. Failures are states, never exceptions.
  */
 export class Capture {
   readonly #options: CaptureOptions;
@@ -110,7 +133,7 @@ export class Capture {
     this.#running = this.#run(this.#stop.signal);
   }
 
-  /** Stops the source and waits until its ffmpeg child has exited. */
+  /** Stops the source and waits until its decoder child has exited. */
   async stop(): Promise<void> {
     this.#stop.abort();
     await this.#running;
@@ -129,14 +152,24 @@ export class Capture {
       this.#update({ state: 'Failed', reason: spec.message });
       return;
     }
+    const choice = await this.#chooseDecoder(spec);
+    if ('failure' in choice) {
+      this.#update({ state: 'Failed', reason: choice.failure });
+      return;
+    }
+    if (signal.aborted) return;
+    this.#status.decoder = choice.decoder;
     let sessions = 0;
     while (!signal.aborted) {
       if (sessions++ > 0) this.#status.reconnects++;
       this.#update({ state: 'Connecting', nextAttemptAt: null });
-      const end = spec.kind === 'demo' ? await this.#runDemo(spec, signal) : await this.#runFfmpeg(spec, signal);
+      const end =
+        choice.decoder === 'in-process' ? await this.#runDemo(spec, signal)
+        : choice.decoder === 'gstreamer' ? await this.#runGstreamer(spec, choice.launch, signal)
+        : await this.#runFfmpeg(spec, signal);
       if (signal.aborted) break;
       if (end.permanent) {
-        this.#update({ state: 'Failed', reason: end.reason });
+        this.#update({ state: 'Failed', reason: end.reason, decoder: null });
         return;
       }
       const attempt = end.streamed ? 1 : this.#status.attempt + 1;
@@ -144,7 +177,19 @@ export class Capture {
       this.#update({ state: 'Reconnecting', reason: end.reason, attempt, nextAttemptAt: Date.now() + delay });
       await sleep(delay, signal);
     }
-    this.#update({ state: 'Stopped', nextAttemptAt: null });
+    this.#update({ state: 'Stopped', nextAttemptAt: null, decoder: null });
+  }
+
+  /** The decoder for this source (GStreamer's availability is checked once per process). */
+  async #chooseDecoder(spec: SourceSpec): Promise<{ decoder: 'ffmpeg' | 'in-process' } | { decoder: 'gstreamer'; launch: string } | { failure: string }> {
+    if (spec.kind === 'demo') return { decoder: 'in-process' };
+    if (spec.kind !== 'rtsp') return { decoder: 'ffmpeg' };
+    const wanted = this.#options.rtspDecoder ?? 'auto';
+    if (wanted === 'ffmpeg') return { decoder: 'ffmpeg' };
+    if (wanted !== 'auto' && wanted !== 'gstreamer') return { failure: `rtspDecoder '${String(wanted)}': expected auto, gstreamer or ffmpeg` };
+    const gstreamer = await checkGstreamer(this.#options.gstLaunchPath || process.env.GST_LAUNCH_PATH || undefined);
+    if ('launch' in gstreamer) return { decoder: 'gstreamer', launch: gstreamer.launch };
+    return wanted === 'gstreamer' ? { failure: `GStreamer cannot play RTSP here: ${gstreamer.missing}` } : { decoder: 'ffmpeg' };
   }
 
   #frameArrived(frame: RawFrame): void {
@@ -172,6 +217,48 @@ export class Capture {
     } catch (error) {
       return { reason: `cannot start ffmpeg (${ffmpeg}): ${(error as Error).message}`, permanent: true, streamed: false };
     }
+    return this.#superviseChild(proc, signal, (session) => {
+      const parser = new StderrParser((facts) => session.report(facts));
+      return {
+        logs: [readLines(proc.stderr, parser)],
+        frames: () => proc.stdout,
+        rowBytes: (width) => width * 3,
+        endReason: (code) => parser.facts.lastError ?? (code === 0 ? 'the stream ended' : `ffmpeg exited with code ${code}`),
+      };
+    });
+  }
+
+  async #runGstreamer(spec: SourceSpec, launch: string, signal: AbortSignal): Promise<SessionEnd> {
+    let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
+    try {
+      proc = Bun.spawn([...parentDeathPrefix(), launch, ...gstreamerArgs(spec)], {
+        // fd 3 carries the frames, so stdout is free for the -v caps that give their size.
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ...GST_LAUNCH_ENV },
+      });
+    } catch (error) {
+      return { reason: `cannot start gst-launch-1.0 (${launch}): ${(error as Error).message}`, permanent: true, streamed: false };
+    }
+    const framesFd = proc.stdio[GST_FRAMES_FD] as number;
+    return this.#superviseChild(proc, signal, (session) => {
+      const parser = new GstLaunchParser((facts) => session.report(facts));
+      return {
+        logs: [readLines(proc.stdout, parser.stdout), readLines(proc.stderr, parser.stderr)],
+        frames: () => Bun.file(framesFd).stream(),
+        rowBytes: gstRgbRowBytes,
+        endReason: (code) => parser.endReason(code),
+        // Our end of the frames pipe is ours to close: Bun does not, and each session would leak it.
+        release: () => closeSync(framesFd),
+      };
+    });
+  }
+
+  /**
+   * Runs a decoder child to its end: the stop signal and the watchdogs kill it, the frames are
+   * cut from its output once it has said their size, and the session ends with the kill's reason
+   * or the child's own words. `wire` says how this child is read.
+   */
+  async #superviseChild(proc: Bun.Subprocess, signal: AbortSignal, wire: (session: ChildSession) => ChildOutput): Promise<SessionEnd> {
     let killedFor: string | undefined;
     const kill = (why: string) => {
       killedFor ??= why;
@@ -181,11 +268,21 @@ export class Capture {
     signal.addEventListener('abort', onAbort, { once: true });
 
     let streamed = false;
-    let resolveSize!: (size: { width: number; height: number }) => void;
-    const sizeKnown = new Promise<{ width: number; height: number }>((resolve) => (resolveSize = resolve));
-    const parser = new StderrParser((facts) => {
-      if (facts.connected && this.#status.state === 'Connecting') this.#update({ state: 'Connected' });
-      if (facts.size) resolveSize(facts.size);
+    let size: FrameSize | undefined;
+    let resolveSize!: (size: FrameSize) => void;
+    const sizeKnown = new Promise<FrameSize>((resolve) => (resolveSize = resolve));
+    const output = wire({
+      report: (facts) => {
+        if (facts.connected && this.#status.state === 'Connecting') this.#update({ state: 'Connected' });
+        if (!facts.size) return;
+        if (!size) {
+          size = facts.size;
+          resolveSize(size);
+        } else if (facts.size.width !== size.width || facts.size.height !== size.height) {
+          // The bytes on the pipe no longer cut into frames of the old size: start afresh.
+          kill(`the picture size changed from ${size.width}x${size.height} to ${facts.size.width}x${facts.size.height}`);
+        }
+      },
     });
 
     const startedAt = Date.now();
@@ -196,31 +293,22 @@ export class Capture {
       else if (streamed && last && Date.now() - last > this.#stallTimeoutMs()) kill(`stream stalled: no frame for ${Math.round((Date.now() - last) / 1000)} s`);
     }, 500);
 
-    const readStderr = (async () => {
-      for await (const chunk of proc.stderr) parser.push(chunk);
-      parser.end();
-    })();
-    const readStdout = (async () => {
-      const reader = proc.stdout.getReader();
-      const size = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
-      if (!size) return;
-      const assembler = new RawFrameAssembler(size.width, size.height, this.#targetFps, (frame) => {
+    const readFrames = (async () => {
+      const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
+      if (!known) return;
+      const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, (frame) => {
         streamed = true;
         this.#frameArrived(frame);
-      });
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        assembler.push(value);
-      }
+      }, output.rowBytes(known.width));
+      for await (const chunk of output.frames()) assembler.push(chunk);
     })();
 
     const code = await proc.exited;
-    await Promise.allSettled([readStderr, readStdout]);
+    await Promise.allSettled([...output.logs, readFrames]);
+    output.release?.();
     clearInterval(watchdog);
     signal.removeEventListener('abort', onAbort);
-    const reason = killedFor ?? parser.facts.lastError ?? (code === 0 ? 'the stream ended' : `ffmpeg exited with code ${code}`);
-    return { reason, permanent: false, streamed };
+    return { reason: killedFor ?? output.endReason(code), permanent: false, streamed };
   }
 
   async #runDemo(spec: SourceSpec, signal: AbortSignal): Promise<SessionEnd> {
@@ -236,6 +324,35 @@ export class Capture {
     }
     return { reason: 'stopped', permanent: false, streamed: true };
   }
+}
+
+interface FrameSize {
+  width: number;
+  height: number;
+}
+
+/** What a decoder's output parser tells #superviseChild. */
+interface ChildSession {
+  report(facts: { connected: boolean; size?: FrameSize }): void;
+}
+
+/** How one kind of decoder child is read. */
+interface ChildOutput {
+  /** Its text output, read to the end. */
+  logs: Promise<void>[];
+  /** Its raw RGB frames (opened once the size is known). */
+  frames(): AsyncIterable<Uint8Array>;
+  /** Bytes per row on `frames` for a picture this wide. */
+  rowBytes(width: number): number;
+  /** Why the session ended, in the child's words, once it exited with `code` (and was not killed). */
+  endReason(code: number): string;
+  /** Frees what outlives the child, once its output is read. */
+  release?(): void;
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, lines: { push(chunk: Uint8Array): void; end(): void }): Promise<void> {
+  for await (const chunk of stream) lines.push(chunk);
+  lines.end();
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,4 +1,5 @@
 import type { RawFrame } from './frame.ts';
+import { LineSplitter } from './lines.ts';
 import { redactUrl, type SourceSpec } from './source.ts';
 
 /** ffmpeg input options per source kind: low delay for live cameras, real-time pace and looping for files. */
@@ -55,21 +56,16 @@ export class StderrParser {
   readonly facts: StderrFacts = { connected: false };
   readonly recent: string[] = [];
   #inOutput = false;
-  #partial = '';
-  readonly #decoder = new TextDecoder();
+  readonly #lines = new LineSplitter((line) => this.line(line));
 
   constructor(private readonly onFact: (facts: StderrFacts) => void) {}
 
   push(chunk: Uint8Array): void {
-    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
-    const lines = text.split(/\r?\n|\r/);
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
+    this.#lines.push(chunk);
   }
 
   end(): void {
-    if (this.#partial) this.line(this.#partial);
-    this.#partial = '';
+    this.#lines.end();
   }
 
   line(raw: string): void {
@@ -97,14 +93,18 @@ export class StderrParser {
 }
 
 /**
- * Cuts ffmpeg's raw rgb24 byte stream into whole frames. Frames that come faster than the
- * target rate are dropped here, against a schedule of one frame per interval, so ffmpeg needs
+ * Cuts a decoder's raw rgb24 byte stream into whole frames. Frames that come faster than the
+ * target rate are dropped here, against a schedule of one frame per interval, so the decoder needs
  * no fps filter (which holds a frame back to decide, adding a frame of latency). A third of an
  * interval of tolerance lets a jittery camera at the target rate keep every frame, while a
  * camera at twice the rate still loses every other one, and the schedule caps the average.
+ * `rowBytes` is the input's row stride: GStreamer pads RGB rows to a multiple of 4 bytes, and
+ * those rows are compacted here, so every frame handed on is packed (width × 3 bytes a row).
  */
 export class RawFrameAssembler {
+  /** Bytes of a frame handed on: width × height × 3. */
   readonly frameBytes: number;
+  readonly #inputBytes: number;
   readonly #intervalMs: number;
   #frame: Uint8Array;
   #filled = 0;
@@ -116,20 +116,22 @@ export class RawFrameAssembler {
     readonly height: number,
     targetFps: number,
     private readonly onFrame: (frame: RawFrame) => void,
+    readonly rowBytes = width * 3,
   ) {
     this.frameBytes = width * height * 3;
-    this.#frame = new Uint8Array(this.frameBytes);
+    this.#inputBytes = rowBytes * height;
+    this.#frame = new Uint8Array(this.#inputBytes);
     this.#intervalMs = 1000 / targetFps;
   }
 
   push(chunk: Uint8Array): void {
     let offset = 0;
     while (offset < chunk.byteLength) {
-      const take = Math.min(chunk.byteLength - offset, this.frameBytes - this.#filled);
+      const take = Math.min(chunk.byteLength - offset, this.#inputBytes - this.#filled);
       this.#frame.set(chunk.subarray(offset, offset + take), this.#filled);
       this.#filled += take;
       offset += take;
-      if (this.#filled === this.frameBytes) this.#complete(Date.now());
+      if (this.#filled === this.#inputBytes) this.#complete(Date.now());
     }
   }
 
@@ -138,13 +140,26 @@ export class RawFrameAssembler {
     if (this.#nextDue && now < this.#nextDue - this.#intervalMs / 3) return; // too early: reuse this buffer
     // A source slower than the target resets the schedule instead of earning a burst later.
     this.#nextDue = Math.max((this.#nextDue || now) + this.#intervalMs, now);
-    const data = this.#frame;
-    this.#frame = new Uint8Array(this.frameBytes);
-    this.onFrame({ data, width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now });
+    this.onFrame({ data: this.#takeFrame(), width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now });
+  }
+
+  /** The completed frame, packed; packed input is handed on as is (no copy) and a new buffer fills. */
+  #takeFrame(): Uint8Array {
+    const packedRow = this.width * 3;
+    if (this.rowBytes === packedRow) {
+      const data = this.#frame;
+      this.#frame = new Uint8Array(this.#inputBytes);
+      return data;
+    }
+    const data = new Uint8Array(this.frameBytes);
+    for (let y = 0; y < this.height; y++) {
+      data.set(this.#frame.subarray(y * this.rowBytes, y * this.rowBytes + packedRow), y * packedRow);
+    }
+    return data;
   }
 }
 
-/** The prefix that ties ffmpeg's life to ours: if we die without cleaning up, the kernel kills it. */
+/** The prefix that ties a child's life to ours: if we die without cleaning up, the kernel kills it. */
 export function parentDeathPrefix(): string[] {
   const setpriv = Bun.which('setpriv');
   return setpriv ? [setpriv, '--pdeathsig', 'SIGKILL', '--'] : [];

@@ -1,11 +1,13 @@
 export { Capture, stoppedStatus } from './capture.ts';
-export type { CaptureOptions, CaptureState, CaptureStatus } from './capture.ts';
+export type { CaptureDecoder, CaptureOptions, CaptureState, CaptureStatus, RtspDecoder } from './capture.ts';
 export { backoffDelay } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { DemoScene } from './demo.ts';
 export type { DemoSceneOptions } from './demo.ts';
 export { ffmpegArgs, StderrParser, RawFrameAssembler } from './ffmpeg.ts';
 export type { StderrFacts } from './ffmpeg.ts';
+export { checkGstreamer, gstreamerArgs, GstLaunchParser, gstRgbRowBytes } from './gstreamer.ts';
+export type { GstFacts, GstreamerCheck } from './gstreamer.ts';
 export type { RawFrame } from './frame.ts';
 export { parseSource, redactUrl, SourceError } from './source.ts';
 export type { SourceKind, SourceSpec } from './source.ts';

@@ -4,6 +4,10 @@ Run with Debian's /usr/bin/python3 (it has the `gi` bindings):
     /usr/bin/python3 rtsp-camera.py --port 8554 --width 1280 --height 720 --fps 15
 Prints "READY rtsp://127.0.0.1:<port><path>" once it listens; exits cleanly on SIGTERM/SIGINT.
 
+With --user and --password it asks for them (RTSP Basic auth); with --audio it also sends an audio
+stream (Opus), listed before the video, as many IP cameras do; with --frames N it ends the stream
+(EOS) after N frames.
+
 With --stamped it is a measurable camera: the picture comes from stamped-frames.ts (run with
 --bun), each frame stamped in its pixels with its seq and the ms it was made, and for each frame
 the encoder hands on it prints "FRAME <seq> <stampedAt ms> <encodedAt ms>" (wall clock).
@@ -111,6 +115,19 @@ class StampedFeed:
             appsrc.emit("push-buffer", buffer)
 
 
+def require_basic_auth(server, factory, user, password):
+    """Only `user`:`password` may play the stream; anyone else gets 401 Unauthorized."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+    permissions.add_permission_for_role("viewer", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+    factory.set_permissions(permissions)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8554)
@@ -123,6 +140,10 @@ def main() -> None:
     parser.add_argument("--stamped", action="store_true", help="stamped frames from stamped-frames.ts instead of videotestsrc")
     parser.add_argument("--bun", default="bun", help="the Bun that runs stamped-frames.ts")
     parser.add_argument("--video", help="with --stamped: a clip to show under the stamp (looped)")
+    parser.add_argument("--user", help="with --password: the only credentials the camera accepts")
+    parser.add_argument("--password")
+    parser.add_argument("--audio", action="store_true", help="an Opus audio stream too, listed first")
+    parser.add_argument("--frames", type=int, default=-1, help="end the stream (EOS) after this many frames")
     args = parser.parse_args()
     if not args.path.startswith("/"):
         parser.error("--path must start with /")
@@ -140,17 +161,21 @@ def main() -> None:
         )
     else:
         source = (
-            f"videotestsrc is-live=true pattern={args.pattern} motion=sweep background-color=0xff203040 "
+            f"videotestsrc is-live=true num-buffers={args.frames} pattern={args.pattern} motion=sweep background-color=0xff203040 "
             f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
         )
+    # Audio first (pay0): a client that takes the first stream it is offered gets the wrong one.
+    audio = "audiotestsrc is-live=true wave=silence ! opusenc ! rtpopuspay name=pay0 pt=97 " if args.audio else ""
     # A keyframe every second, so a reconnecting client shows a picture within a second.
     factory.set_launch(
-        f"( {source} "
+        f"( {audio}{source} "
         f"! x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} "
-        "! rtph264pay name=pay0 pt=96 config-interval=1 )"
+        f"! rtph264pay name=pay{1 if args.audio else 0} pt=96 config-interval=1 )"
     )
     # One encoder shared by every client: many viewers do not multiply the camera's work.
     factory.set_shared(True)
+    if args.user:
+        require_basic_auth(server, factory, args.user, args.password or "")
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)

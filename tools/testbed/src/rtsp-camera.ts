@@ -24,6 +24,12 @@ export interface RtspCameraOptions {
   stamped?: boolean;
   /** With `stamped`: a clip shown under the stamp (looped), for the JPEG sizes of a real scene. */
   video?: string;
+  /** Only these credentials may play (RTSP Basic auth; 401 otherwise). `url` stays without them. */
+  auth?: { user: string; password: string };
+  /** An audio stream too (Opus), offered before the video, as many IP cameras do. */
+  audio?: boolean;
+  /** Not stamped: end the stream (EOS, as at the end of a recording) after this many frames. */
+  endAfterFrames?: number;
 }
 
 /** When a stamped camera made a frame and when its H.264 encoder handed it on (ms since the epoch). */
@@ -63,6 +69,9 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     '--pattern', options.pattern ?? 'ball',
     ...(options.stamped ? ['--stamped', '--bun', process.execPath] : []),
     ...(options.stamped && options.video ? ['--video', options.video] : []),
+    ...(options.auth ? ['--user', options.auth.user, '--password', options.auth.password] : []),
+    ...(options.audio ? ['--audio'] : []),
+    ...(options.endAfterFrames ? ['--frames', String(options.endAfterFrames)] : []),
   ];
   const times = new Map<number, CameraFrameTimes>();
   const onLine = (line: string) => {

@@ -23,17 +23,20 @@ function unhandled(server: RunningServer): string[] {
   return server.output().split('\n').filter((line) => /unhandled rejection|uncaught exception/.test(line));
 }
 
-function ffmpegOf(pid: number): Promise<number> {
-  return childProcesses(pid).then((children) => children.filter((c) => /ffmpeg/.test(c.command)).length);
+function decodersOf(pid: number): Promise<number> {
+  return childProcesses(pid).then((children) => children.filter((c) => DECODER.test(c.command)).length);
 }
 
-/** Waits until no ffmpeg reads from `port` (the kernel may take a moment to reap). */
-async function ffmpegLeftOn(port: number, waitMs = 3000): Promise<number> {
+/** The server's camera decoders: ffmpeg, or gst-launch-1.0 for rtsp:// where GStreamer is installed. */
+const DECODER = /ffmpeg|gst-launch-1\.0/;
+
+/** Waits until no decoder reads from `port` (the kernel may take a moment to reap). */
+async function decodersLeftOn(port: number, waitMs = 3000): Promise<number> {
   const deadline = Date.now() + waitMs;
-  let left = await processesMatching(new RegExp(`ffmpeg.*:${port}/`));
+  let left = await processesMatching(new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${port}/`));
   while (left.length && Date.now() < deadline) {
     await Bun.sleep(100);
-    left = await processesMatching(new RegExp(`ffmpeg.*:${port}/`));
+    left = await processesMatching(new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${port}/`));
   }
   return left.length;
 }
@@ -56,16 +59,16 @@ export interface RestartCycle {
   /** What `backMs` may be: the backoff still to wait when the camera came back (from `camera.next_attempt_at`), plus 2 s. */
   allowedMs: number;
   reconnects: number;
-  /** ffmpeg children of the server once streaming again (1 is right). */
-  ffmpeg: number;
+  /** Decoder children (ffmpeg or gst-launch-1.0) of the server once streaming again (1 is right). */
+  decoders: number;
 }
 
 export interface CameraRestartReport {
   cycles: RestartCycle[];
   fdsStart: number;
   fdsEnd: number;
-  /** ffmpeg processes reading from the camera's port after the server stopped. */
-  ffmpegLeft: number;
+  /** Decoder processes reading from the camera's port after the server stopped. */
+  decodersLeft: number;
   exitCode: number | null;
   unhandled: string[];
 }
@@ -149,14 +152,14 @@ export async function soakCameraRestarts(options: { cycles: number; log?: SoakLo
         await watcher.exited;
       }
       // When Streaming began by the server's own clock (same machine), not when our poll saw it.
-      const cycle = { noticedMs, backMs: Date.parse(status.camera.since) - backAt, allowedMs: Math.max(0, due - backAt) + 2000, reconnects: status.camera.reconnects, ffmpeg: await ffmpegOf(server.pid) };
+      const cycle = { noticedMs, backMs: Date.parse(status.camera.since) - backAt, allowedMs: Math.max(0, due - backAt) + 2000, reconnects: status.camera.reconnects, decoders: await decodersOf(server.pid) };
       cycles.push(cycle);
-      log(`restart ${i + 1}/${options.cycles}: noticed in ${noticedMs} ms; Streaming ${cycle.backMs} ms after the camera was back (allowed ${cycle.allowedMs}: backoff + 2 s); reconnects ${cycle.reconnects}, ffmpeg ${cycle.ffmpeg}`);
+      log(`restart ${i + 1}/${options.cycles}: noticed in ${noticedMs} ms; Streaming ${cycle.backMs} ms after the camera was back (allowed ${cycle.allowedMs}: backoff + 2 s); reconnects ${cycle.reconnects}, decoders ${cycle.decoders}`);
     }
     await Bun.sleep(1000);
     const fdsEnd = openFds(server.pid);
     const { code } = await server.stop();
-    return { cycles, fdsStart, fdsEnd, ffmpegLeft: await ffmpegLeftOn(port), exitCode: code, unhandled: unhandled(server) };
+    return { cycles, fdsStart, fdsEnd, decodersLeft: await decodersLeftOn(port), exitCode: code, unhandled: unhandled(server) };
   } finally {
     await server.stop().catch(() => {});
     await front.close();
@@ -282,7 +285,7 @@ export interface GarbageReport {
   allowedMs: number;
   /** The server process was the same one throughout. */
   samePid: boolean;
-  ffmpegLeft: number;
+  decodersLeft: number;
   unhandled: string[];
 }
 
@@ -326,7 +329,7 @@ export async function soakGarbageRtsp(options: { log?: SoakLog } = {}): Promise<
     const back = await recovery(server, Date.now(), 3000);
     log(`garbage RTSP: good camera back: Streaming after ${back.recoveredMs} ms (allowed ${back.allowedMs})`);
     await server.stop();
-    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, ffmpegLeft: await ffmpegLeftOn(port), unhandled: unhandled(server) };
+    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: await decodersLeftOn(port), unhandled: unhandled(server) };
   } finally {
     garbage.stop(true);
     await server.stop().catch(() => {});
@@ -393,7 +396,7 @@ export async function soakGarbageHttp(options: { log?: SoakLog } = {}): Promise<
     const back = await recovery(server, Date.now(), 3000);
     log(`garbage HTTP MJPEG: good frames: Streaming after ${back.recoveredMs} ms (allowed ${back.allowedMs})`);
     await server.stop();
-    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, ffmpegLeft: await ffmpegLeftOn(source.port!), unhandled: unhandled(server) };
+    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: await decodersLeftOn(source.port!), unhandled: unhandled(server) };
   } finally {
     await server.stop().catch(() => {});
     source.stop(true);
@@ -404,13 +407,13 @@ export interface ShutdownReport {
   clients: number;
   exitMs: number;
   exitCode: number | null;
-  /** ffmpeg processes still reading from the camera once the server had exited. */
-  ffmpegLeft: number;
+  /** Decoder processes still reading from the camera once the server had exited. */
+  decodersLeft: number;
   /** Viewers whose connection the server ended (they saw the end of the stream). */
   viewersEnded: number;
 }
 
-/** SIGTERM while `clients` viewers watch a real RTSP camera: the server must exit fast and take ffmpeg with it. */
+/** SIGTERM while `clients` viewers watch a real RTSP camera: the server must exit fast and take its decoder with it. */
 export async function soakShutdownUnderLoad(options: { clients: number; log?: SoakLog }): Promise<ShutdownReport> {
   const log = options.log ?? (() => {});
   const camera = await startRtspCamera({ width: 640, height: 360, fps: 15 });
@@ -430,10 +433,10 @@ export async function soakShutdownUnderLoad(options: { clients: number; log?: So
     await server.waitForStatus((s) => s.stream.clients >= options.clients, 20_000);
     log(`shutdown: ${options.clients} viewers watching; SIGTERM`);
     const { code, ms } = await server.stop('SIGTERM');
-    const ffmpegLeft = await ffmpegLeftOn(camera.port, 2000);
+    const decodersLeft = await decodersLeftOn(camera.port, 2000);
     await Bun.sleep(200);
-    log(`shutdown: exit ${code} in ${Math.round(ms)} ms; ffmpeg left ${ffmpegLeft}; ${ended} viewers saw the end`);
-    return { clients: options.clients, exitMs: ms, exitCode: code, ffmpegLeft, viewersEnded: ended };
+    log(`shutdown: exit ${code} in ${Math.round(ms)} ms; decoders left ${decodersLeft}; ${ended} viewers saw the end`);
+    return { clients: options.clients, exitMs: ms, exitCode: code, decodersLeft, viewersEnded: ended };
   } finally {
     for (const socket of sockets) socket.destroy();
     await server.stop().catch(() => {});

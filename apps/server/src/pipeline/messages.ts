@@ -1,4 +1,4 @@
-import type { CaptureStatus } from '@cctv/capture';
+import type { CaptureStatus, RtspDecoder } from '@cctv/capture';
 import type { Detection } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 
@@ -19,7 +19,16 @@ export interface DetectionSettings {
 
 /** What the main thread tells the pipeline Worker. */
 export type ToPipeline =
-  | { type: 'start'; url: string; targetFps: number; jpegQuality: number; jpegEncoder: JpegEncoderChoice; detection: DetectionSettings; detectionEnabled: boolean }
+  | {
+      type: 'start';
+      url: string;
+      targetFps: number;
+      jpegQuality: number;
+      jpegEncoder: JpegEncoderChoice;
+      rtspDecoder: RtspDecoder;
+      detection: DetectionSettings;
+      detectionEnabled: boolean;
+    }
   /** Turns detection on (loading the model the first time) or off, while the video goes on. */
   | { type: 'detection'; enabled: boolean }
   | { type: 'stop' };

@@ -1,4 +1,4 @@
-import { redactUrl, stoppedStatus, type CaptureStatus } from '@cctv/capture';
+import { redactUrl, stoppedStatus, type CaptureStatus, type RtspDecoder } from '@cctv/capture';
 import type { Frame, FrameBuffer } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 import type { DetectionResult, DetectionSettings, DetectionStats, DetectionStatus, EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
@@ -9,6 +9,7 @@ export interface PipelineOptions {
   targetFps: number;
   jpegQuality: number;
   jpegEncoder: JpegEncoderChoice;
+  rtspDecoder: RtspDecoder;
   frames: FrameBuffer;
   detection: DetectionSettings;
   detectionEnabled: boolean;
@@ -98,8 +99,8 @@ export class Pipeline {
       this.#setStatus({ ...this.#status, state: 'Reconnecting', reason, since: Date.now() });
       this.#restartTimer = setTimeout(() => this.start(), 1000);
     });
-    const { url, targetFps, jpegQuality, jpegEncoder, detection } = this.options;
-    const start: ToPipeline = { type: 'start', url, targetFps, jpegQuality, jpegEncoder, detection, detectionEnabled: this.#detectionEnabled };
+    const { url, targetFps, jpegQuality, jpegEncoder, rtspDecoder, detection } = this.options;
+    const start: ToPipeline = { type: 'start', url, targetFps, jpegQuality, jpegEncoder, rtspDecoder, detection, detectionEnabled: this.#detectionEnabled };
     worker.postMessage(start);
   }
 

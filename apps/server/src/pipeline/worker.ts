@@ -111,6 +111,7 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
     capture = new Capture({
       url: message.url,
       targetFps: message.targetFps,
+      rtspDecoder: message.rtspDecoder,
       onFrame: accept,
       onStatus: (status) => {
         send({ type: 'status', status });

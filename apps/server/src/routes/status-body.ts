@@ -28,7 +28,8 @@ export const StatusBody = t.Object(
     camera: t.Object(
       {
         state: State,
-        reason: nullable(t.String(), 'Why it is not streaming: ffmpeg’s own words, redacted'),
+        reason: nullable(t.String(), 'Why it is not streaming: the decoder’s own words, redacted'),
+        decoder: nullable(t.Union([t.Literal('ffmpeg'), t.Literal('gstreamer'), t.Literal('in-process')]), 'What reads the camera: an ffmpeg or a gst-launch-1.0 child (rtsp://), or in-process (demo:)'),
         source: t.String({ description: 'camera_url with its password shown as ***' }),
         since: t.String({ description: 'When the current state began (ISO 8601)' }),
         reconnects: t.Number(),
