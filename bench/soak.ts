@@ -36,8 +36,8 @@ if (only.has('restarts')) {
     late.length === 0,
     `${cycles - late.length}/${cycles}; Streaming after the camera was back: min ${Math.min(...back)} / median ${back.toSorted((a, b) => a - b)[Math.floor(back.length / 2)]} / max ${Math.max(...back)} ms`,
   );
-  check('one ffmpeg while streaming', report.cycles.every((c) => c.ffmpeg === 1), report.cycles.map((c) => c.ffmpeg).join(' '));
-  check('no ffmpeg left after exit', report.ffmpegLeft === 0, `${report.ffmpegLeft}`);
+  check('one decoder while streaming', report.cycles.every((c) => c.decoders === 1), report.cycles.map((c) => c.decoders).join(' '));
+  check('no decoder left after exit', report.decodersLeft === 0, `${report.decodersLeft}`);
   check('open fds back to baseline', report.fdsEnd <= report.fdsStart + 2, `${report.fdsStart} → ${report.fdsEnd}`);
   check('no unhandled rejection', report.unhandled.length === 0, report.unhandled.join(' | ') || 'none');
 }
@@ -71,7 +71,7 @@ if (only.has('garbage')) {
     const report = await run({ log });
     check(`${name}: status names the error`, /Invalid data|codec parameters|unspecified size/i.test(report.reason), report.reason);
     check(`${name}: recovers when good data returns`, report.recoveredMs <= report.allowedMs && report.samePid, `Streaming ${report.recoveredMs} ms after (allowed ${report.allowedMs}), same process: ${report.samePid}`);
-    check(`${name}: no ffmpeg left, nothing unhandled`, report.ffmpegLeft === 0 && report.unhandled.length === 0, `ffmpeg ${report.ffmpegLeft}; ${report.unhandled.join(' | ') || 'none unhandled'}`);
+    check(`${name}: no decoder left, nothing unhandled`, report.decodersLeft === 0 && report.unhandled.length === 0, `decoders ${report.decodersLeft}; ${report.unhandled.join(' | ') || 'none unhandled'}`);
   }
 }
 
@@ -80,7 +80,7 @@ if (only.has('shutdown')) {
   log(`SIGTERM under ${clients} viewers`);
   const report = await soakShutdownUnderLoad({ clients, log });
   check('exit in < 2 s', report.exitMs < 2000 && report.exitCode === 0, `exit ${report.exitCode} in ${Math.round(report.exitMs)} ms`);
-  check('children reaped', report.ffmpegLeft === 0, `ffmpeg left ${report.ffmpegLeft}`);
+  check('children reaped', report.decodersLeft === 0, `decoders left ${report.decodersLeft}`);
   check('every viewer saw the end', report.viewersEnded === clients, `${report.viewersEnded}/${clients}`);
 }
 
