@@ -40,6 +40,9 @@ export interface LatencyResults {
   stages: Record<'camera' | 'toCapture' | 'pipeline' | 'toViewer', Summary>;
   /** The pipeline's mean JPEG encode (ms), from /api/status. */
   encodeMs: number;
+  /** What read the camera and encoded the JPEGs (/api/status camera.decoder, encoder.name). */
+  decoder: string;
+  encoder: string;
   floor: { decodeMs: number; encodeMs: number; encoder: string; frames: number };
 }
 
@@ -59,6 +62,8 @@ const results = await withCleanup(async (defer) => {
   const { parts } = await readMjpegParts(`${server.url}/api/stream/video`, { durationMs: seconds * 1000, keepBodies: Infinity });
   const after = await server.get('/api/status');
   const encodeMs = after.encoder.encode_ms as number;
+  const decoder = String(after.camera.decoder);
+  const encoder = String(after.encoder.name);
   const detection = options.detection && after.detection ? { fps: after.detection.fps as number, detectMs: after.detection.detect_ms as number } : undefined;
   await server.stop();
   serverStopped = true;
@@ -114,6 +119,8 @@ const results = await withCleanup(async (defer) => {
       toViewer: summarize(stages.toViewer),
     },
     encodeMs,
+    decoder,
+    encoder,
     floor,
   } satisfies LatencyResults;
 });
@@ -188,9 +195,9 @@ console.log(
     '|---|---|---|---|',
     row('**camera → viewer** (stamp → received)', r.glassToGlass),
     ...(r.source === 'rtsp'
-      ? [row('**server share** (camera H.264 out → received)', r.server), row('camera: draw → H.264 out', r.stages.camera), row('RTSP + ffmpeg decode → frame in the worker', r.stages.toCapture)]
+      ? [row('**server share** (camera H.264 out → received)', r.server), row('camera: draw → H.264 out', r.stages.camera), row(`RTSP + decode (${r.decoder}) → frame in the worker`, r.stages.toCapture)]
       : []),
-    row(`pipeline: wait + ${r.detection ? 'detect + ' : ''}JPEG encode (encode alone ${fmt(r.encodeMs, 1)} mean)`, r.stages.pipeline),
+    row(`pipeline: wait + ${r.detection ? 'detect + ' : ''}JPEG encode (${r.encoder}; encode alone ${fmt(r.encodeMs, 1)} mean)`, r.stages.pipeline),
     row('worker → FrameBuffer → socket → viewer', r.stages.toViewer),
     '',
     r.source === 'rtsp'
