@@ -28,11 +28,14 @@ async function bench<T>(name: string, args: string[]): Promise<{ markdown: strin
 }
 
 describe('benchmarks (smoke: a second or two each)', () => {
-  it.skipIf(!hasVideo)('encode: sharp and the libjpeg-turbo floor on frames of the fixture clip', async () => {
+  it.skipIf(!hasVideo)("encode: the server's encoder, sharp and the libjpeg-turbo floor on frames of the fixture clip", async () => {
     const { markdown, results } = await bench<EncodeResults>('encode', ['--frames', '4', '--rounds', '1']);
     expect(markdown).toContain('| encoder | ms p50 |');
     expect(results.frames).toBe(4);
-    expect(results.variants[0]!.name).toMatch(/the server's call/);
+    expect(results.server).toBe('libjpeg-turbo (libturbojpeg.so.0)');
+    expect(results.variants[0]!.name).toBe(`the server's encoder: ${results.server}`);
+    expect(results.variants.at(-1)!.name).toMatch(/^libjpeg-turbo .*called directly/);
+    for (const v of results.variants) expect(Number.isFinite(v.ratio)).toBe(true);
     for (const v of results.variants) expect(v.kb).toBeGreaterThan(10);
   });
 

@@ -16,12 +16,15 @@ export function classColour(classId: number): Rgb {
 
 /**
  * Draws each detection's box and a "name 0.87" label into the frame itself, before it is encoded.
- * Sizes follow the frame height (at 720p: 2 px lines, 16×32 px characters). Only the boxes' and
+ * Sizes follow the frame height (at 720p: 3 px lines, 16×32 px characters). Lines are at least
+ * 3 px from 720p up so that one always covers a whole 2-pixel column of JPEG's halved chroma: a 2 px
+ * line that straddles two lost half its colour, and on a background of its own brightness (a red
+ * box over a blue bus) hardly showed after encoding. Only the boxes' and
  * labels' pixels are written, so a few boxes cost microseconds at any frame size.
  */
 export function drawDetections(image: RgbImage, detections: readonly Detection[]): void {
   const textScale = Math.max(1, Math.round(image.height / 480));
-  const thickness = Math.max(2, Math.round(image.height / 360));
+  const thickness = Math.max(2, Math.round(image.height / 240));
   const padding = 2 * textScale;
   for (const { classId, className, confidence, box } of detections) {
     const colour = classColour(classId);

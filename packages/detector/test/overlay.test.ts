@@ -10,7 +10,9 @@ describe('drawDetections', () => {
     const img = grey();
     drawDetections(img, [person(200, 300, 400, 600)]);
     const colour = [...classColour(0)];
-    expect(pixel(img, 200, 450)).toEqual(colour); // left edge
+    expect(pixel(img, 200, 450)).toEqual(colour); // left edge, 3 px wide at 720p
+    expect(pixel(img, 202, 450)).toEqual(colour);
+    expect(pixel(img, 203, 450)).toEqual([60, 60, 60]);
     expect(pixel(img, 399, 450)).toEqual(colour); // right edge (x2 exclusive)
     expect(pixel(img, 300, 599)).toEqual(colour); // bottom edge
     expect(pixel(img, 300, 450)).toEqual([60, 60, 60]); // inside
