@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCropModel } from '../scripts/crop-model.ts';
-import { DataType, encodeModel } from '../scripts/onnx-writer.ts';
 import { DetectorError, loadDetector } from '../src/index.ts';
-import { colourModel } from './helpers.ts';
+import { colourModel, dynamicSizeModel } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'detector-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,18 +62,7 @@ describe('loadDetector errors name the problem', () => {
 
   it('a dynamic input size with no imgsz metadata', async () => {
     const path = join(dir, 'dynamic.onnx');
-    writeFileSync(
-      path,
-      encodeModel({
-        graphName: 'dynamic',
-        nodes: [{ op: 'Identity', inputs: ['images'], outputs: ['output0'] }],
-        initializers: [],
-        inputs: [{ name: 'images', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
-        outputs: [{ name: 'output0', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
-        opset: 17,
-        irVersion: 8,
-      }),
-    );
+    writeFileSync(path, dynamicSizeModel());
     expect((await loadError({ modelPath: path })).message).toMatch(/input "images" has a dynamic size .* and no imgsz metadata; export it with a fixed size/);
   });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fillRect, type Rgb, type RgbImage } from '@cctv/frame-buffer';
 import sharp, { type Sharp } from 'sharp';
+import { DataType, encodeModel } from '../scripts/onnx-writer.ts';
 import { writeEngineFile } from '../src/engine-file.ts';
 import { parsePythonLiteral } from '../src/metadata.ts';
 import { readOnnxMetadata } from '../src/onnx-metadata.ts';
@@ -41,4 +42,17 @@ export function engineFromOnnx(onnx: Uint8Array, options: { header?: boolean } =
   const metadata: Record<string, unknown> = { description: 'wrapped by test/helpers.ts', batch: 1 };
   for (const [key, text] of Object.entries(raw)) metadata[key] = ['names', 'imgsz', 'stride', 'end2end'].includes(key) ? parsePythonLiteral(text) : text;
   return writeEngineFile(metadata, onnx);
+}
+
+/** An ONNX model whose input size is dynamic ([1, 3, -1, -1]) and whose output passes it through: no size to read from it. */
+export function dynamicSizeModel(): Uint8Array {
+  return encodeModel({
+    graphName: 'dynamic',
+    nodes: [{ op: 'Identity', inputs: ['images'], outputs: ['output0'] }],
+    initializers: [],
+    inputs: [{ name: 'images', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
+    outputs: [{ name: 'output0', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
+    opset: 17,
+    irVersion: 8,
+  });
 }

@@ -9,7 +9,6 @@ import { requireFixtures } from '@cctv/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxRuntimeShim } from '../../../native/build.ts';
 import { buildColourPatchModel, COLOUR_PATCH_LAYOUTS } from '../scripts/colour-patch-models.ts';
-import { DataType, encodeModel } from '../scripts/onnx-writer.ts';
 import {
   backendForModel,
   COCO_CLASSES,
@@ -24,7 +23,7 @@ import {
   type DetectorOptions,
   type RgbImage,
 } from '../src/index.ts';
-import { BLUE, colourModel, decodeImage, engineFromOnnx, frameWithPatches, GREEN, MODELS_DIR, RED } from './helpers.ts';
+import { BLUE, colourModel, decodeImage, dynamicSizeModel, engineFromOnnx, frameWithPatches, GREEN, MODELS_DIR, RED } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'detector-tensorrt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,15 +126,7 @@ describe('TensorRT backend through bun:ffi, on the ONNX Runtime shim', () => {
   });
 
   it('sets a dynamic input size from the header imgsz before the first run', async () => {
-    const dynamic = encodeModel({
-      graphName: 'dynamic',
-      nodes: [{ op: 'Identity', inputs: ['images'], outputs: ['output0'] }],
-      initializers: [],
-      inputs: [{ name: 'images', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
-      outputs: [{ name: 'output0', dataType: DataType.FLOAT, dims: [1, 3, -1, -1] }],
-      opset: 17,
-      irVersion: 8,
-    });
+    const dynamic = dynamicSizeModel();
     const path = writeFile('dynamic.engine', writeEngineFile({ imgsz: [48, 64] }, dynamic));
     const error = await loadDetector({ modelPath: path, tensorRtShim: shim }).catch((e: unknown) => e);
     // The identity model is no detector: what matters is that the run happened at 64×48 and its output shape was read back.
