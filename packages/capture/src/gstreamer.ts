@@ -237,10 +237,10 @@ async function runCheck(launchPath: string | undefined): Promise<GstreamerCheck>
   }
   const inspect = executable(join(dirname(launch), 'gst-inspect-1.0')) ?? Bun.which('gst-inspect-1.0');
   if (!inspect) return { missing: `gst-inspect-1.0 not found beside ${launch} or on PATH: apt-get install gstreamer1.0-tools` };
-  const missing: string[] = [];
-  for (const element of Object.keys(NEEDED_ELEMENTS)) {
-    if (!(await elementExists(inspect, element))) missing.push(element);
-  }
+  const elements = Object.keys(NEEDED_ELEMENTS);
+  // At once: each gst-inspect-1.0 is a process start, and this is on the first connection's path.
+  const found = await Promise.all(elements.map((element) => elementExists(inspect, element)));
+  const missing = elements.filter((_, i) => !found[i]);
   if (missing.length === 0) return { launch };
   const packages = [...new Set(missing.map((element) => NEEDED_ELEMENTS[element]!))];
   return { missing: `GStreamer lacks ${missing.join(', ')}: apt-get install ${packages.join(' ')}` };

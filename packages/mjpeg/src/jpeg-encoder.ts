@@ -10,8 +10,8 @@ export interface JpegEncoder {
   /** What encodes, for status and logs: "libjpeg-turbo (libturbojpeg.so.0)" or "sharp 0.35.5 (libvips 8.18.7)". */
   readonly name: string;
   /**
-   * JPEG bytes of one packed RGB frame (3 bytes a pixel, no row padding), in a buffer of their
-   * own that the caller may keep or transfer.
+   * JPEG bytes of one packed RGB frame (3 bytes a pixel, no row padding): the whole of an
+   * ArrayBuffer of their own, which the caller may keep or transfer.
    */
   encode(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array>;
   close(): void;

@@ -76,11 +76,10 @@ async function encode(frame: RawFrame): Promise<void> {
   if (next) void encode(next);
 }
 
-/** JPEG bytes in an ArrayBuffer of their own, which moves to the main thread without a copy. */
+/** JPEG bytes in an ArrayBuffer of their own (the encoder's contract), which moves to the main thread without a copy. */
 async function encodeJpeg(pixels: Uint8Array, width: number, height: number): Promise<ArrayBuffer> {
   if (!jpeg) throw new Error('no JPEG encoder yet');
-  const bytes = await jpeg.encode(pixels, width, height);
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  return (await jpeg.encode(pixels, width, height)).buffer as ArrayBuffer;
 }
 
 async function sendPlaceholder(status: CaptureStatus): Promise<void> {
