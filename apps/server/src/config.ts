@@ -61,7 +61,6 @@ export const ConfigSchema = t.Object(
         max_fps: t.Number({ minimum: 0, maximum: 60, default: 0, description: 'Run detection at most this often per second (0: on every frame it can keep up with); the video rate is never lowered.' }),
         backend: t.Union([t.Literal('auto'), t.Literal('onnxruntime'), t.Literal('tensorrt')], {
           default: 'auto',
-          'x-expected': '"auto", "onnxruntime" or "tensorrt"',
           description:
             'What runs the model: "auto" goes by model_path\'s extension (.engine / .plan: TensorRT through native/build/libcctv_trt.so or $CCTV_TRT_SHIM; anything else: ONNX Runtime); "onnxruntime" or "tensorrt" forces one.',
         }),
