@@ -31,7 +31,7 @@ describe('the command line', () => {
 
   it('prints the banner with the API, stream and WS addresses, and what cannot run', async () => {
     const server = await startServer(
-      { camera_url: 'demo:640x360', detection_enabled: true, telegram_config: { bot_token: '123:SECRET', chat_id: 1 } },
+      { camera_url: 'demo:640x360', detection_enabled: true, telegram_enabled: true, telegram_config: { bot_token: '123:SECRET', chat_id: 1 } },
       { args: ['--tui'] },
     );
     try {

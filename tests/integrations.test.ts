@@ -12,7 +12,7 @@ describe('Google Sheets counts on the dashboard', () => {
   it('shows inbound/outbound from an Apps Script web app in /api/stats and Socket.IO, and the integration in /api/status', async () => {
     const google = startGoogleApis();
     google.webappCounts = { inbound: 12, outbound: 7 };
-    const server = await startServer({ camera_url: 'demo:640x360', sheets_config: { webapp_url: google.webappUrl, poll_interval: 1 }, integrations: delivery() });
+    const server = await startServer({ camera_url: 'demo:640x360', sheets_enabled: true, sheets_config: { webapp_url: google.webappUrl, poll_interval: 1 }, integrations: delivery() });
     try {
       await server.waitForStatus((s) => s.integrations?.sheets?.state === 'connected', 10_000);
       expect(await server.get('/api/stats')).toMatchObject({ inbound: 12, outbound: 7 });
@@ -41,7 +41,7 @@ describe('Google Sheets counts on the dashboard', () => {
     google.ranges.set('Counts!A2:B2', [[40, 2]]);
     const server = await startServer({
       camera_url: 'demo:640x360',
-      sheets_config: { credentials_file: google.writeKeyFile(dir), spreadsheet_id: google.spreadsheetId, api_root: google.apiRoot, poll_interval: 1 },
+      sheets_enabled: true, sheets_config: { credentials_file: google.writeKeyFile(dir), spreadsheet_id: google.spreadsheetId, api_root: google.apiRoot, poll_interval: 1 },
       integrations: delivery(),
     });
     try {
@@ -57,7 +57,7 @@ describe('Google Sheets counts on the dashboard', () => {
   });
 
   it('keeps serving video when the service-account key file is missing, and says so in the status', async () => {
-    const server = await startServer({ camera_url: 'demo:640x360', sheets_config: { credentials_file: join(dir, 'missing.json'), spreadsheet_id: 'x' }, integrations: delivery() });
+    const server = await startServer({ camera_url: 'demo:640x360', sheets_enabled: true, sheets_config: { credentials_file: join(dir, 'missing.json'), spreadsheet_id: 'x' }, integrations: delivery() });
     try {
       const status = await server.waitForStatus((s) => s.status === 'Streaming' && s.integrations?.sheets?.state === 'error');
       expect(status.integrations.sheets.last_error).toMatch(/service-account key .*missing\.json: file not found/);
@@ -73,7 +73,7 @@ describe('the Telegram bot of a running server', () => {
     const telegram = startTelegramApi({ chats: [1001, 999] });
     const server = await startServer({
       camera_url: 'demo:640x360',
-      telegram_config: { bot_token: telegram.token, chat_id: '1001', api_root: telegram.apiRoot, poll_timeout_s: 1 },
+      telegram_enabled: true, telegram_config: { bot_token: telegram.token, chat_id: '1001', api_root: telegram.apiRoot, poll_timeout_s: 1 },
       integrations: delivery(),
     });
     try {
@@ -112,8 +112,8 @@ describe('detections reach Telegram and the sheet', () => {
       camera_url: 'demo:640x360',
       detection_enabled: true,
       model_path: model,
-      telegram_config: { bot_token: telegram.token, chat_id: 1001, api_root: telegram.apiRoot, poll_timeout_s: 1, alert_classes: ['red'], cooldown_s: 60 },
-      sheets_config: { webapp_url: google.webappUrl, poll_interval: 1 },
+      telegram_enabled: true, telegram_config: { bot_token: telegram.token, chat_id: 1001, api_root: telegram.apiRoot, poll_timeout_s: 1, alert_classes: ['red'], cooldown_s: 60 },
+      sheets_enabled: true, sheets_config: { webapp_url: google.webappUrl, poll_interval: 1 },
       integrations: delivery(),
     });
     try {

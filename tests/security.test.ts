@@ -77,8 +77,8 @@ function secretConfig(extra: Record<string, unknown> = {}) {
   return {
     camera_url: `rtsp://admin:${CAM_PASSWORD}@127.0.0.1:${camera.port}/stream`,
     target_fps: 10,
-    telegram_config: { bot_token: BOT_TOKEN, chat_id: 1001, api_root: telegram.apiRoot, poll_timeout_s: 1 },
-    sheets_config: { credentials_file: keyFile, spreadsheet_id: google.spreadsheetId, api_root: google.apiRoot, poll_interval: 1 },
+    telegram_enabled: true, telegram_config: { bot_token: BOT_TOKEN, chat_id: 1001, api_root: telegram.apiRoot, poll_timeout_s: 1 },
+    sheets_enabled: true, sheets_config: { credentials_file: keyFile, spreadsheet_id: google.spreadsheetId, api_root: google.apiRoot, poll_interval: 1 },
     integrations: { outbox_path: join(dir, `outbox-${Math.random().toString(36).slice(2)}.sqlite`), snapshot_dir: '', retry_initial_s: 0.2, retry_max_s: 1 },
     server: { auth: { tokens: [{ name: 'dashboard', token: TOKEN }, TOKEN2] }, trust_proxy: true, cors_origins: ['https://ok.example.com'] },
     ...extra,

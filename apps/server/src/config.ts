@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { redactUrl } from '@cctv/capture';
+import { redactUrl } from '@cctv/redact';
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { expectedValue } from './expected.ts';
@@ -37,6 +37,12 @@ export const ConfigSchema = t.Object(
       description:
         "What encodes the JPEGs: 'auto' uses the system's libjpeg-turbo (libturbojpeg.so.0, Debian's libturbojpeg0; ~4× faster than sharp here) when it loads, else sharp (always there); naming one makes the server use it or say why not.",
     }),
+    data_dir: t.String({
+      minLength: 1,
+      default: './data',
+      description:
+        "Folder for the server's own state (created 0700, files 0600): the session-signing secret, line counts, events and their snapshots. Relative paths are taken from the directory the server is started in.",
+    }),
     detection_enabled: t.Boolean({ default: false, description: 'Run YOLO object detection on the video and draw the boxes into the served frames.' }),
     model_path: t.String({
       minLength: 1,
@@ -67,9 +73,16 @@ export const ConfigSchema = t.Object(
       },
       { default: {}, additionalProperties: false, description: 'Object detection settings (used when detection_enabled is true).' },
     ),
+    sheets_enabled: t.Boolean({
+      default: false,
+      description:
+        "The seed's switch for Google Sheets: true runs it (webapp_url, or credentials_file with spreadsheet_id, is then required); false or absent keeps it off even with sheets_config filled in.",
+    }),
     sheets_config: t.Object(
       {
-        enabled: t.Boolean({ default: true, description: 'Turn the Google Sheets integration on or off (it runs when webapp_url, or credentials_file and spreadsheet_id, are set).' }),
+        enabled: t.Optional(
+          t.Boolean({ description: 'The same switch as sheets_enabled, under its earlier name here (setting both to different values is an error).' }),
+        ),
         webapp_url: t.String({ default: '', description: 'Apps Script web app URL: GET answers {"inbound": N, "outbound": N}, POST takes event rows as JSON (see "Integrations").' }),
         poll_interval: t.Number({ minimum: 1, default: 5, description: 'Seconds between reads of the inbound/outbound counts.' }),
         credentials_file: t.String({ default: '', description: 'Service-account JSON key file for the Sheets API (used instead of webapp_url when set with spreadsheet_id; kept secret).' }),
@@ -83,9 +96,16 @@ export const ConfigSchema = t.Object(
       },
       { default: {}, additionalProperties: false, description: 'Google Sheets: inbound/outbound counts in, detection rows out (Apps Script web app or Sheets API).' },
     ),
+    telegram_enabled: t.Boolean({
+      default: false,
+      description:
+        "The seed's switch for Telegram: true runs it (bot_token and chat_id are then required); false or absent keeps it off even with telegram_config filled in.",
+    }),
     telegram_config: t.Object(
       {
-        enabled: t.Boolean({ default: true, description: 'Turn Telegram on or off (it runs when bot_token and chat_id are set).' }),
+        enabled: t.Optional(
+          t.Boolean({ description: 'The same switch as telegram_enabled, under its earlier name here (setting both to different values is an error).' }),
+        ),
         bot_token: t.String({ default: '', description: 'Bot token from @BotFather (kept secret: never logged or shown).' }),
         chat_id: t.Union([t.String(), t.Integer()], { default: '', description: 'Chat that receives alerts and may send commands; commands from any other chat are ignored.' }),
         api_root: t.String({ minLength: 1, default: 'https://api.telegram.org', description: 'Bot API server (change only for a local Bot API server or a test server).' }),
@@ -189,39 +209,105 @@ export interface LoadedConfig {
   origin: string;
 }
 
-/** Defaults < file < CCTV_* environment < flags; then validated as a whole. */
+/**
+ * Defaults < file < CCTV_* environment < flags. Each layer is checked on its own before they are
+ * merged, so a wrong value is refused even where a later layer overrides it (`"server":
+ * "localhost"` with `--port 5001` names `server`); then the rules that tie keys together.
+ */
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const origin = options.file ? resolve(options.file) : 'built-in defaults';
-  let raw: unknown = {};
-  if (options.file) {
-    if (!existsSync(origin)) throw new ConfigError([`config file not found: ${origin}`], origin);
-    const text = readFileSync(origin, 'utf8');
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError([`not valid JSON: ${(error as Error).message}`], origin);
-    }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new ConfigError([`the top level must be a JSON object of settings, got ${describe(raw)}`], origin);
-    }
+  const fromFile = options.file ? readConfigFile(origin) : {};
+  const { layer: fromEnvironment, names } = environmentLayer(options.env ?? {});
+  const fromFlags: Record<string, unknown> = {};
+  if (options.overrides?.port !== undefined) setPath(fromFlags, ['server', 'port'], options.overrides.port);
+
+  const problems = [...layerProblems(fromFile, new Map()), ...layerProblems(fromEnvironment, names), ...layerProblems(fromFlags, new Map())];
+  if (problems.length) throw new ConfigError(problems, origin);
+  const merged = [fromEnvironment, fromFlags].reduce<Record<string, unknown>>((base, layer) => mergeLayer(base, layer), structuredClone(fromFile));
+  const config = Value.Default(ConfigSchema, structuredClone(merged)) as Config;
+  const rules = integrationSwitches(config, merged);
+  if (rules.length) throw new ConfigError(rules, origin);
+  return { config, origin };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError([`config file not found: ${path}`], path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`not valid JSON: ${(error as Error).message}`], path);
   }
-  const value = structuredClone(raw) as Record<string, unknown>;
-  const fromEnv = new Map<string, string>();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError([`the top level must be a JSON object of settings, got ${describe(raw)}`], path);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** The CCTV_* variables as a config layer, and which variable set which key. */
+function environmentLayer(env: Record<string, string | undefined>): { layer: Record<string, unknown>; names: Map<string, string> } {
+  const layer: Record<string, unknown> = {};
+  const names = new Map<string, string>();
   for (const { path, schema } of configLeaves()) {
     const name = envName(path);
-    const text = options.env?.[name];
+    const text = env[name];
     if (text === undefined) continue;
-    setPath(value, path, parseEnvValue(text, schema));
-    fromEnv.set(path.join('.'), name);
+    setPath(layer, path, parseEnvValue(text, schema));
+    names.set(path.join('.'), name);
   }
-  if (options.overrides?.port !== undefined) setPath(value, ['server', 'port'], options.overrides.port);
+  return { layer, names };
+}
 
-  // Check before defaults are filled in (Value.Default silently replaces a wrong-typed object such
-  // as `"server": []`); a missing key is no error, since every key has a default.
-  const found = [...Value.Errors(ConfigSchema, value)].filter((error) => error.value !== undefined);
-  const problems = explain(found, fromEnv);
-  if (problems.length) throw new ConfigError(problems, origin);
-  return { config: Value.Default(ConfigSchema, value) as Config, origin };
+/**
+ * One layer against the schema. A missing key is no error (every key has a default), and this
+ * runs before defaults are filled in: Value.Default silently replaces a wrong-typed object such
+ * as `"server": []`.
+ */
+function layerProblems(layer: Record<string, unknown>, fromEnv: Map<string, string>): string[] {
+  return explain([...Value.Errors(ConfigSchema, layer)].filter((error) => error.value !== undefined), fromEnv);
+}
+
+/** `layer` over `base`: objects merge key by key; lists and values replace. */
+function mergeLayer(base: Record<string, unknown>, layer: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(layer)) {
+    const under = out[key];
+    const bothObjects = [under, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = bothObjects ? mergeLayer(under as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
+/**
+ * The seed's `sheets_enabled` / `telegram_enabled` decide; `sheets_config.enabled` /
+ * `telegram_config.enabled` are the same switch under this server's earlier names, folded into
+ * them here so that nothing else reads two switches. An integration that is on must have what
+ * it needs.
+ */
+function integrationSwitches(config: Config, given: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [switchKey, section] of [['sheets_enabled', 'sheets_config'], ['telegram_enabled', 'telegram_config']] as const) {
+    const alias = config[section].enabled;
+    if (alias !== undefined) {
+      if (switchKey in given && alias !== config[switchKey]) {
+        problems.push(`${section}.enabled: got ${alias} while ${switchKey} is ${config[switchKey]}: they are one switch; keep ${switchKey}`);
+      }
+      config[switchKey] = alias;
+      delete config[section].enabled;
+    }
+  }
+  const { sheets_config: sheets, telegram_config: telegram } = config;
+  if (config.sheets_enabled) {
+    if (sheets.credentials_file && !sheets.spreadsheet_id) problems.push('sheets_config.spreadsheet_id: required with sheets_config.credentials_file (the Sheets API)');
+    else if (!sheets.webapp_url && !sheets.credentials_file) {
+      problems.push('sheets_config.webapp_url: required when sheets_enabled is true (or sheets_config.credentials_file with sheets_config.spreadsheet_id, for the Sheets API)');
+    }
+  }
+  if (config.telegram_enabled) {
+    if (!telegram.bot_token) problems.push('telegram_config.bot_token: required when telegram_enabled is true');
+    if (telegram.chat_id === '') problems.push('telegram_config.chat_id: required when telegram_enabled is true');
+  }
+  return problems;
 }
 
 function parseEnvValue(text: string, schema: TSchema): unknown {

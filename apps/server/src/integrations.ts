@@ -1,6 +1,7 @@
 import { Integrations, type DetectionEvent } from '@cctv/integrations';
 import type { Config } from './config.ts';
 import { log } from './log.ts';
+import { redactor } from './redact.ts';
 import type { ServerState } from './state.ts';
 
 /** Sheets and Telegram from the config; the bot's /status, /stats and /snapshot read the server's state. */
@@ -8,7 +9,7 @@ export function createIntegrations(config: Config, state: () => ServerState): In
   const { sheets_config: sheets, telegram_config: telegram, integrations: delivery } = config;
   return new Integrations({
     sheets: {
-      enabled: sheets.enabled,
+      enabled: config.sheets_enabled,
       webappUrl: sheets.webapp_url || undefined,
       pollIntervalS: sheets.poll_interval,
       credentialsFile: sheets.credentials_file || undefined,
@@ -23,7 +24,7 @@ export function createIntegrations(config: Config, state: () => ServerState): In
       requestTimeoutS: delivery.request_timeout_s,
     },
     telegram: {
-      enabled: telegram.enabled,
+      enabled: config.telegram_enabled,
       botToken: telegram.bot_token || undefined,
       chatId: telegram.chat_id === '' ? undefined : telegram.chat_id,
       apiRoot: telegram.api_root,
@@ -46,16 +47,19 @@ export function createIntegrations(config: Config, state: () => ServerState): In
       snapshot: () => state().frames.latest()?.jpeg ?? state().pipeline.placeholder?.jpeg,
     },
     log,
+    redactor,
   });
 }
 
-/** The camera's name in messages and rows: its host (no credentials), or the source as given. */
+/** The camera's name in messages and rows: its host (no credentials), or the source as given, redacted. */
 export function cameraName(cameraUrl: string): string {
   try {
     const url = new URL(cameraUrl);
     if (url.host) return url.host;
-  } catch {}
-  return cameraUrl;
+  } catch {
+    // Not a URL (a file path, demo:), or one `URL` refuses (a raw space in a password): redacted below.
+  }
+  return redactor.redact(cameraUrl);
 }
 
 /**
@@ -81,16 +85,21 @@ export function integrationLines(config: Config, integrations: Integrations | un
       ? `Sheets API, spreadsheet ${sheets.spreadsheet_id}: counts from ${sheets.counts_range} every ${sheets.poll_interval} s, rows to ${sheets.events_range}`
       : integrations.sheets.mode === 'webapp'
         ? `web app ${new URL(sheets.webapp_url).host}: counts every ${sheets.poll_interval} s, rows posted`
-        : 'off');
+        : offLine('sheets_enabled', !!(sheets.webapp_url || sheets.credentials_file)));
   const classes = telegram.alert_classes.length ? telegram.alert_classes.join(', ') : 'every class';
   const telegramLine =
     failed(integrations.telegram.health) ??
     (integrations.telegram.enabled
       ? `chat ${telegram.chat_id}: alerts for ${classes}${telegram.camera_alerts ? ', camera down/up' : ''}${telegram.commands ? ', commands /status /snapshot /stats' : ''}`
-      : 'off');
+      : offLine('telegram_enabled', !!telegram.bot_token));
   const lines = [`   Sheets:  ${sheetsLine}`, `   Telegram: ${telegramLine}`];
   if (integrations.enabled.length) lines.push(`   Outbox:  ${config.integrations.outbox_path}`);
   return lines;
+}
+
+/** Off, and why when its settings are there: the seed's switch was not turned on. */
+function offLine(switchKey: string, configured: boolean): string {
+  return configured ? `off (${switchKey} is not true; its settings are ignored)` : 'off';
 }
 
 function statusText(state: ServerState): string {

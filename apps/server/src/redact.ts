@@ -1,28 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { redactUrl } from '@cctv/capture';
+import { HIDDEN, Redactor, urlPasswords } from '@cctv/redact';
 
-/** What a hidden value is shown as. */
-export const HIDDEN = '***';
+/** The process' one redactor (see @cctv/redact): the log, every API answer and the integrations go through it. */
+export const redactor = new Redactor();
 
 /** Config keys whose values are secret wherever they sit in the tree (`bot_token`, `tokens`, `password`, …). */
 const SECRET_KEY = /(^|_)(token|tokens|password|passwd|secret|private_key|api_key|apikey)$/i;
-
-/** Shapes of secrets that need no config to be recognised. */
-const PATTERNS: Array<[RegExp, string]> = [
-  // A Telegram bot token, bare or in an API URL (`/bot123456:AA…/sendPhoto`).
-  [/(\bbot|\b)\d{5,}:[A-Za-z0-9_-]{30,}/g, `$1${HIDDEN}`],
-  // PEM private keys (a service account's private_key), whole or cut off.
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, HIDDEN],
-  // Credentials in echoed URLs and headers: ?token=…, Bearer …, our session cookie.
-  [/([?&](?:token|access_token|auth_token)=)[^&\s#"'<>]+/gi, `$1${HIDDEN}`],
-  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${HIDDEN}`],
-  [/(cctv_session=)[^;\s"']+/g, `$1${HIDDEN}`],
-];
-
-/** Literal secrets shorter than this are left to the patterns: replacing "1234" everywhere would mangle numbers. */
-const MIN_LITERAL = 4;
-
-let literals: string[] = [];
 
 /**
  * Remembers the secret values of the running config: every string under a secret key, the
@@ -32,24 +15,17 @@ let literals: string[] = [];
 export function registerSecrets(config: unknown): void {
   const found = new Set<string>();
   collect(config, false, found);
-  literals = [];
-  addSecrets([...found]);
+  redactor.replace(found);
 }
 
-/** Adds values that are secret but not in the config as written (e.g. session cookies derived from tokens). */
+/** Adds values that are secret but not in the config as written. */
 export function addSecrets(values: readonly string[]): void {
-  const all = new Set(literals);
-  for (const value of values) if (value.length >= MIN_LITERAL) all.add(value);
-  // Longest first, so a secret that contains another is replaced whole.
-  literals = [...all].toSorted((a, b) => b.length - a.length);
+  redactor.add(values);
 }
 
 /** Any text with the running config's secrets, URL passwords, bot tokens, keys and credentials replaced by `***`. */
 export function redactSecrets(text: string): string {
-  let out = redactUrl(text);
-  for (const secret of literals) if (out.includes(secret)) out = out.replaceAll(secret, HIDDEN);
-  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-  return out;
+  return redactor.redact(text);
 }
 
 /**
@@ -92,20 +68,6 @@ function collect(value: unknown, secret: boolean, found: Set<string>, key = ''):
   if (value && typeof value === 'object') {
     for (const [name, child] of Object.entries(value)) collect(child, secret ? name !== 'name' : SECRET_KEY.test(name), found, name);
   }
-}
-
-/** The password of a `scheme://user:password@host` URL, as written and percent-decoded. */
-function urlPasswords(text: string): string[] {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]*)@/i.exec(text.trim());
-  if (!match?.[1]) return [];
-  const raw = match[1];
-  let decoded = raw;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    // Not valid percent-encoding: the raw form is what shows.
-  }
-  return [...new Set([raw, decoded, encodeURIComponent(decoded)])];
 }
 
 /** A service-account key file's private key (whole, and each line of it, as logs may wrap it) and its id. */

@@ -22,17 +22,48 @@ function problems(content: unknown, env: Record<string, string> = {}): string {
   throw new Error('expected the config to be refused');
 }
 
+/** Part 6 of the seed document, character for character: the config its users already have. */
+export const SEED_CONFIG = `{
+  "camera_url": "rtsp://admin:password@192.168.1.100:554/stream1",
+  "target_fps": 15,
+  "jpeg_quality": 65,
+  "detection_enabled": true,
+  "model_path": "best.engine",
+
+  "sheets_enabled": true,
+  "sheets_config": {
+    "webapp_url": "https://script.google.com/...",
+    "poll_interval": 5
+  },
+
+  "telegram_enabled": true,
+  "telegram_config": {
+    "bot_token": "...",
+    "chat_id": "..."
+  },
+
+  "server": {
+    "port": 5001,
+    "host": "0.0.0.0"
+  }
+}
+`;
+
 describe('config', () => {
-  it("loads the seed's example config.json as it is", () => {
-    const { config } = loadConfig({ file: join(import.meta.dirname, '../../../config.example.json') });
+  it("loads the seed's example config as it is; config.example.json is that text", async () => {
+    expect(await Bun.file(join(import.meta.dirname, '../../../config.example.json')).text()).toBe(SEED_CONFIG);
+    const { config } = loadConfig({ file: file(SEED_CONFIG) });
+    expect(config.sheets_enabled).toBe(true);
+    expect(config.sheets_config.webapp_url).toBe('https://script.google.com/...');
+    expect(config.telegram_enabled).toBe(true);
+    expect(config.telegram_config).toMatchObject({ bot_token: '...', chat_id: '...' });
     expect(config.camera_url).toBe('rtsp://admin:password@192.168.1.100:554/stream1');
     expect(config.target_fps).toBe(15);
     expect(config.jpeg_quality).toBe(65);
     expect(config.detection_enabled).toBe(true);
     expect(config.model_path).toBe('best.engine');
     expect(config.sheets_config.poll_interval).toBe(5);
-    expect(config.telegram_config.chat_id).toBe('-1001234567890');
-    expect(config.server).toEqual({ port: 5001, host: '0.0.0.0', stream_keepalive_s: 5, auth: { tokens: [] }, trust_proxy: false, cors_origins: [], openapi: true });
+    expect(config.server).toMatchObject({ port: 5001, host: '0.0.0.0', stream_keepalive_s: 5, auth: { tokens: [] }, trust_proxy: false, cors_origins: [], openapi: true });
   });
 
   it('fills every default with no file: the demo source on port 5001', () => {
@@ -46,6 +77,39 @@ describe('config', () => {
     const env = { CCTV_CAMERA_URL: 'demo:640x360', CCTV_SERVER_PORT: '7000', CCTV_DETECTION_ENABLED: 'true' };
     expect(loadConfig({ file: path, env }).config).toMatchObject({ camera_url: 'demo:640x360', detection_enabled: true, server: { port: 7000 } });
     expect(loadConfig({ file: path, env, overrides: { port: 8000 } }).config.server.port).toBe(8000);
+  });
+
+  it('checks each layer before merging: a bad file key is refused even when a flag overrides it', () => {
+    const path = file({ server: 'localhost' });
+    expect(() => loadConfig({ file: path, overrides: { port: 5001 } })).toThrow(/server: got "localhost", expected an object/);
+    expect(() => loadConfig({ file: file({ server: { port: 'abc' } }), env: { CCTV_SERVER_PORT: '5002' } })).toThrow(/server\.port: got "abc"/);
+    expect(() => loadConfig({ file: file({ server: { port: 5001 } }), env: { CCTV_SERVER_PORT: 'x' }, overrides: { port: 5003 } })).toThrow(
+      /server\.port \(from CCTV_SERVER_PORT\): got "x"/,
+    );
+  });
+
+  it("keeps an integration off unless the seed's switch is on, even with its settings filled in", () => {
+    const filled = { sheets_config: { webapp_url: 'https://script.google.com/x' }, telegram_config: { bot_token: '1:abc', chat_id: 5 } };
+    expect(loadConfig({ file: file(filled) }).config).toMatchObject({ sheets_enabled: false, telegram_enabled: false });
+    expect(loadConfig({ file: file({ ...filled, telegram_enabled: true }) }).config).toMatchObject({ sheets_enabled: false, telegram_enabled: true });
+    expect(loadConfig({ file: file(filled), env: { CCTV_SHEETS_ENABLED: 'true' } }).config.sheets_enabled).toBe(true);
+  });
+
+  it('names each setting an integration that is on still needs', () => {
+    const message = problems({ sheets_enabled: true, telegram_enabled: true, telegram_config: { chat_id: 5 } });
+    expect(message).toMatch(/telegram_config\.bot_token: required when telegram_enabled is true/);
+    expect(message).not.toMatch(/chat_id/);
+    expect(message).toMatch(/sheets_config\.webapp_url: required when sheets_enabled is true/);
+    expect(problems({ telegram_enabled: true, telegram_config: { bot_token: '1:abc' } })).toMatch(/telegram_config\.chat_id: required when telegram_enabled is true/);
+    expect(problems({ sheets_enabled: true, sheets_config: { credentials_file: '/k.json' } })).toMatch(/sheets_config\.spreadsheet_id: required with sheets_config\.credentials_file/);
+  });
+
+  it('takes sheets_config.enabled / telegram_config.enabled as the same switch, and refuses the two set apart', () => {
+    const { config } = loadConfig({ file: file({ telegram_config: { enabled: true, bot_token: '1:abc', chat_id: 5 } }) });
+    expect(config.telegram_enabled).toBe(true);
+    expect(config.telegram_config).not.toHaveProperty('enabled');
+    expect(problems({ telegram_enabled: false, telegram_config: { enabled: true } })).toMatch(/telegram_config\.enabled: got true while telegram_enabled is false: they are one switch; keep telegram_enabled/);
+    expect(loadConfig({ file: file({ sheets_enabled: false, sheets_config: { enabled: false } }) }).config.sheets_enabled).toBe(false);
   });
 
   it('names an environment variable for every scalar key', () => {

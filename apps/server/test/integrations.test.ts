@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { cameraName, createIntegrations, detectionEvent } from '../src/integrations.ts';
+import { cameraName, createIntegrations, detectionEvent, integrationLines } from '../src/integrations.ts';
 import type { ServerState } from '../src/state.ts';
 
 const noState = () => ({}) as ServerState;
 
 describe('integrations config', () => {
   it("runs the seed's keys alone: a web app for Sheets, a bot token and chat for Telegram", () => {
-    const { config } = loadConfig({ file: join(import.meta.dirname, '../../../config.example.json') });
+    const { config } = loadConfig({
+      file: join(import.meta.dirname, '../../../config.example.json'),
+      env: { CCTV_TELEGRAM_CONFIG_BOT_TOKEN: '123456789:ABCdefGhIJKlmNoPQRsTUVwxyZ' },
+    });
     const integrations = createIntegrations({ ...config, integrations: { ...config.integrations, outbox_path: ':memory:' } }, noState);
     expect(integrations.sheets.mode).toBe('webapp');
     expect(integrations.telegram.enabled).toBe(true);
@@ -18,18 +21,16 @@ describe('integrations config', () => {
     expect(JSON.stringify(status)).not.toContain('ABCdefGhIJKlmNoPQRsTUVwxyZ');
   });
 
-  it('is off, with no file written, when nothing is configured or enabled is false', () => {
+  it("is off, with no file written, when nothing is configured or the seed's switch is not on", () => {
     const { config } = loadConfig();
     expect(createIntegrations(config, noState).status()).toMatchObject({ sheets: { state: 'disabled' }, telegram: { state: 'disabled' } });
-    const off = loadConfig({ env: { CCTV_TELEGRAM_CONFIG_BOT_TOKEN: '1:x', CCTV_TELEGRAM_CONFIG_CHAT_ID: '5', CCTV_TELEGRAM_CONFIG_ENABLED: 'false' } }).config;
-    expect(createIntegrations(off, noState).telegram.enabled).toBe(false);
-  });
-
-  it('says what is missing when only half of a service is configured', () => {
-    const { config } = loadConfig({ env: { CCTV_TELEGRAM_CONFIG_BOT_TOKEN: '123:abc', CCTV_SHEETS_CONFIG_SPREADSHEET_ID: 'abc' } });
-    const status = createIntegrations(config, noState).status();
-    expect(status.telegram).toMatchObject({ state: 'error', last_error: 'telegram_config needs both bot_token and chat_id' });
-    expect(status.sheets.last_error).toMatch(/needs both credentials_file and spreadsheet_id/);
+    const off = loadConfig({ env: { CCTV_TELEGRAM_CONFIG_BOT_TOKEN: '1:x', CCTV_TELEGRAM_CONFIG_CHAT_ID: '5', CCTV_SHEETS_CONFIG_WEBAPP_URL: 'https://script.google.com/x' } }).config;
+    const integrations = createIntegrations(off, noState);
+    expect(integrations.enabled).toEqual([]);
+    expect(integrationLines(off, integrations)).toEqual([
+      '   Sheets:  off (sheets_enabled is not true; its settings are ignored)',
+      '   Telegram: off (telegram_enabled is not true; its settings are ignored)',
+    ]);
   });
 
   it('refuses unknown keys and malformed quiet hours, and never prints a token it refuses', () => {
@@ -51,6 +52,9 @@ describe('integrations config', () => {
   it('names the camera by its host, never its password, and turns a detector result into an event', () => {
     expect(cameraName('rtsp://admin:secret@192.168.1.100:554/stream1')).toBe('192.168.1.100:554');
     expect(cameraName('demo:640x360')).toBe('demo:640x360');
+    // A raw @ in the password, and a URL that URL() refuses: never the password.
+    expect(cameraName('rtsp://admin:p@ssw0rd99@10.0.0.21:554/stream1')).toBe('10.0.0.21:554');
+    expect(cameraName('rtsp://admin:pass word@cam/1')).not.toContain('pass word');
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
     const event = detectionEvent({ capturedAt: 5, detections: [{ className: 'person', confidence: 0.9 }] }, 'gate', jpeg);
     expect(event).toEqual({ at: 5, camera: 'gate', detections: [{ className: 'person', confidence: 0.9 }], snapshot: jpeg });

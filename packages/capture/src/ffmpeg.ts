@@ -1,6 +1,7 @@
 import type { RawFrame } from './frame.ts';
 import { LineSplitter } from './lines.ts';
-import { redactUrl, type SourceSpec } from './source.ts';
+import { redactUrl } from '@cctv/redact';
+import type { SourceSpec } from './source.ts';
 
 /** ffmpeg input options per source kind: low delay for live cameras, real-time pace and looping for files. */
 export function ffmpegArgs(source: SourceSpec): string[] {

@@ -1,7 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LineSplitter } from './lines.ts';
-import { redactUrl, type SourceSpec } from './source.ts';
+import { redactUrl } from '@cctv/redact';
+import type { SourceSpec } from './source.ts';
 
 /** gst-launch-1.0 writes the raw frames here; its stdout carries the -v caps and progress text. */
 export const GST_FRAMES_FD = 3;

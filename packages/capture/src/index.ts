@@ -9,5 +9,5 @@ export type { StderrFacts } from './ffmpeg.ts';
 export { checkGstreamer, gstreamerArgs, GstLaunchParser, gstRgbRowBytes } from './gstreamer.ts';
 export type { GstFacts, GstreamerCheck } from './gstreamer.ts';
 export type { RawFrame } from './frame.ts';
-export { parseSource, redactUrl, SourceError } from './source.ts';
+export { parseSource, SourceError } from './source.ts';
 export type { SourceKind, SourceSpec } from './source.ts';

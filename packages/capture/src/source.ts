@@ -1,4 +1,5 @@
 import { STAMP_MIN_WIDTH } from '@cctv/frame-buffer';
+import { redactUrl } from '@cctv/redact';
 
 /** Where frames come from, decided by the shape of `camera_url`. */
 export type SourceKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'demo';
@@ -20,11 +21,6 @@ export class SourceError extends Error {
     super(message);
     this.name = 'SourceError';
   }
-}
-
-/** Replaces the password of every `scheme://user:password@` in a text with `***`. */
-export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@');
 }
 
 export function parseSource(url: string): SourceSpec {

@@ -13,5 +13,4 @@ export { EventPolicy, inQuietHours, parseQuietHours } from './policy.ts';
 export type { ClassHit, Detection, DetectionEvent, EventPolicyOptions, QuietHours } from './policy.ts';
 export { fetchServiceAccountToken, readServiceAccountKey, SHEETS_SCOPE } from './google-auth.ts';
 export type { ServiceAccountKey } from './google-auth.ts';
-export { Redactor } from './redact.ts';
-export type { Logger } from './redact.ts';
+export type { Logger } from './logger.ts';

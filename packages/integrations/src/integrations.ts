@@ -4,7 +4,8 @@ import type { BackoffSettings } from './courier.ts';
 import type { IntegrationStatus } from './health.ts';
 import { Outbox } from './outbox.ts';
 import type { DetectionEvent } from './policy.ts';
-import { Redactor, type Logger } from './redact.ts';
+import { Redactor } from '@cctv/redact';
+import { redactingLogger, type Logger } from './logger.ts';
 import { SheetsIntegration, type Counts, type SheetsSettings } from './sheets.ts';
 import { TelegramIntegration, type CommandSources, type TelegramSettings } from './telegram.ts';
 
@@ -23,6 +24,11 @@ export interface IntegrationsOptions {
   commands?: CommandSources;
   /** Default: the console. Every line is redacted first. */
   log?: Logger;
+  /**
+   * The redaction every log line and error passes through: the server's own, which knows every
+   * secret of its config. The integrations add their bot token to it. Default: a new one.
+   */
+  redactor?: Redactor;
 }
 
 export const SHEETS_DEFAULTS: SheetsSettings = {
@@ -78,15 +84,16 @@ export class Integrations {
     const retry = options.retry ?? { initialMs: 1000, maxMs: 300_000 };
     const log = options.log ?? console;
     const commands = options.commands ?? { status: () => 'running', stats: () => 'no stats', snapshot: () => undefined };
-    const redactor = new Redactor([telegram.botToken]);
-    this.#log = redactor.logger(log, 'integrations');
+    const redactor = options.redactor ?? new Redactor();
+    redactor.add([telegram.botToken]);
+    this.#log = redactingLogger(log, redactor, 'integrations');
     const configured = (sheets.enabled && !!(sheets.webappUrl || (sheets.credentialsFile && sheets.spreadsheetId))) || (telegram.enabled && !!telegram.botToken && !!telegram.chatId);
     // Nothing configured: no file is created at all.
     const outbox = configured ? new Outbox(outboxOptions) : undefined;
     this.#outbox = outbox;
     const store = outbox ?? new Outbox({ path: ':memory:', maxEntries: outboxOptions.maxEntries });
-    this.sheets = new SheetsIntegration(sheets, store, retry, redactor.logger(log, 'sheets'), redactor);
-    this.telegram = new TelegramIntegration(telegram, store, retry, redactor.logger(log, 'telegram'), redactor, commands);
+    this.sheets = new SheetsIntegration(sheets, store, retry, redactingLogger(log, redactor, 'sheets'), redactor);
+    this.telegram = new TelegramIntegration(telegram, store, retry, redactingLogger(log, redactor, 'telegram'), redactor, commands);
   }
 
   /** Names of the integrations that are on. */

@@ -4,7 +4,9 @@ import { Courier, retryDelay, type BackoffSettings, type Failure } from './couri
 import { Health, type IntegrationStatus } from './health.ts';
 import type { Outbox, OutboxItem } from './outbox.ts';
 import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
-import { networkReason, neverArrived, type Logger, type Redactor } from './redact.ts';
+import type { Redactor } from '@cctv/redact';
+import type { Logger } from './logger.ts';
+import { networkReason, neverArrived } from './network.ts';
 import { sleep } from './sleep.ts';
 
 export interface TelegramSettings {

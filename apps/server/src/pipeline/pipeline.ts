@@ -1,4 +1,5 @@
-import { redactUrl, stoppedStatus, type CaptureStatus, type RtspDecoder } from '@cctv/capture';
+import { stoppedStatus, type CaptureStatus, type RtspDecoder } from '@cctv/capture';
+import { redactUrl } from '@cctv/redact';
 import type { Frame, FrameBuffer } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 import type { DetectionResult, DetectionSettings, DetectionStats, DetectionStatus, EncoderStats, FromPipeline, ToPipeline } from './messages.ts';

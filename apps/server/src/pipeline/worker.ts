@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
-import { Capture, redactUrl, stoppedStatus, type CaptureStatus, type RawFrame } from '@cctv/capture';
+import { Capture, stoppedStatus, type CaptureStatus, type RawFrame } from '@cctv/capture';
+import { redactUrl } from '@cctv/redact';
 import { drawDetections } from '@cctv/detector';
 import { createJpegEncoder, type JpegEncoder } from '@cctv/mjpeg';
 import { DetectionLoop } from './detection.ts';
