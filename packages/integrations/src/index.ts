@@ -14,3 +14,4 @@ export type { ClassHit, Detection, DetectionEvent, EventPolicyOptions, QuietHour
 export { fetchServiceAccountToken, readServiceAccountKey, SHEETS_SCOPE } from './google-auth.ts';
 export type { ServiceAccountKey } from './google-auth.ts';
 export type { Logger } from './logger.ts';
+export { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDatabaseFile, writePrivateFile } from './private-files.ts';

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackoffSettings } from './courier.ts';
 import type { IntegrationStatus } from './health.ts';
 import { Outbox } from './outbox.ts';
+import { ensurePrivateDir, writePrivateFile } from './private-files.ts';
 import type { DetectionEvent } from './policy.ts';
 import { Redactor } from '@cctv/redact';
 import { redactingLogger, type Logger } from './logger.ts';
@@ -161,8 +162,8 @@ export class Integrations {
     if (!settings || !event.snapshot?.byteLength) return '';
     const name = `${new Date(at).toISOString().replaceAll(':', '-')}-${event.camera.replace(/[^\w.-]/g, '_')}.jpg`;
     try {
-      mkdirSync(settings.dir, { recursive: true });
-      writeFileSync(join(settings.dir, name), event.snapshot);
+      ensurePrivateDir(settings.dir);
+      writePrivateFile(join(settings.dir, name), event.snapshot);
       const files = readdirSync(settings.dir).filter((file) => file.endsWith('.jpg'));
       if (files.length > settings.keep) {
         const oldest = files.map((file) => ({ file, at: statSync(join(settings.dir, file)).mtimeMs })).sort((a, b) => a.at - b.at || a.file.localeCompare(b.file));

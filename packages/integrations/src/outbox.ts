@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, privateDatabaseFile } from './private-files.ts';
 
 /** One message waiting for its destination, oldest first. */
 export interface OutboxItem<P = unknown> {
@@ -60,7 +60,10 @@ export class Outbox {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) throw new Error(`outbox maxEntries must be a whole number ≥ 1, got ${options.maxEntries}`);
     this.path = options.path;
     this.maxEntries = options.maxEntries;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ':memory:') {
+      ensurePrivateDir(dirname(options.path));
+      privateDatabaseFile(options.path);
+    }
     try {
       this.#db = new Database(options.path, { create: true, strict: true });
       // WAL + NORMAL: a commit survives a crash of this process (not necessarily a power cut).

@@ -238,11 +238,16 @@ export class SheetsIntegration {
       // The web app receives the ids and drops a row it already has (see the README's script).
       const response = await this.#webAppFetch(this.settings.webappUrl!, { method: 'POST', body: JSON.stringify({ rows }), headers: { 'content-type': 'application/json' }, signal });
       const text = await response.text();
-      let answer: { ok?: unknown; error?: unknown } | undefined;
+      let answer: unknown;
       try {
         answer = JSON.parse(text);
-      } catch {}
-      if (answer && (answer.ok === false || answer.error)) throw new SheetsError(`the web app refused the rows: ${String(answer.error ?? 'ok: false')}`, 502);
+      } catch {
+        // Apps Script answers a script error with a 200 HTML page: the rows were not taken.
+        throw new SheetsError(`the web app answered ${response.headers.get('content-type') ?? 'something'} that is not JSON (${JSON.stringify(text.slice(0, 80))}); expected {"ok": true}`, 502);
+      }
+      const refusal = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? (answer as { ok?: unknown; error?: unknown }) : undefined;
+      if (!refusal) throw new SheetsError(`the web app answered ${JSON.stringify(answer).slice(0, 80)}; expected {"ok": true}`, 502);
+      if (refusal.ok === false || refusal.error) throw new SheetsError(`the web app refused the rows: ${String(refusal.error ?? 'ok: false')}`, 502);
       return;
     }
     // An earlier attempt may have been appended already (crash, or a lost answer): look for the ids.

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,28 @@ describe('the outbox (a real SQLite file)', () => {
     expect(again.queued('sheets')).toBe(0);
     expect(again.counter('sheets', 'delivered')).toBe(2);
     again.close();
+  });
+
+  it('keeps its folder and files (the database, -wal, -shm) to this user alone, whatever the umask, tightening an older file', () => {
+    const previous = process.umask(0o002);
+    try {
+      const path = join(dir, `private-${n++}/deeper/outbox.sqlite`);
+      const outbox = new Outbox({ path, maxEntries: 5 });
+      outbox.add('telegram', { text: 'hello' });
+      const mode = (file: string) => statSync(file).mode & 0o777;
+      expect(mode(join(path, '..'))).toBe(0o700);
+      expect(mode(join(path, '../..'))).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
+      outbox.close();
+
+      const older = join(dir, `older-${n++}.sqlite`);
+      writeFileSync(older, '');
+      chmodSync(older, 0o644);
+      new Outbox({ path: older, maxEntries: 5 }).close();
+      expect(mode(older)).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('says which file it could not open', () => {

@@ -1,5 +1,5 @@
 import { startGoogleApis, type FakeGoogle } from '@cctv/testbed';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, ROW_COLUMNS, type Integrations, type SheetsSettings } from '../src/index.ts';
@@ -61,6 +61,19 @@ describe('Google Sheets through an Apps Script web app', () => {
     google.webappCounts = { inbound: 1, outbound: 2 };
     await until(() => i.status().sheets.state === 'connected', 5000, 'recovery');
   });
+
+  it('keeps rows the web app answered with an error page (200, not JSON), and sends them once it takes them', async () => {
+    const i = sheets({ webappUrl: google.webappUrl, pollIntervalS: 60 });
+    await until(() => i.status().sheets.state === 'connected', 5000, 'first counts');
+    // Apps Script answers a failing script with 200 and an HTML page: nothing was appended.
+    google.failNext('webapp', 2, { status: 200, body: '<!DOCTYPE html><html><title>Error</title><body>TypeError: Cannot read properties of null</body></html>' });
+    i.onDetections(event('gate'));
+    await until(() => /not JSON/.test(i.status().sheets.last_error ?? ''), 5000, 'the refusal');
+    expect(google.webappRows).toEqual([]);
+    await until(() => google.webappRows.length === 1, 10_000, 'the row, once the web app takes it');
+    expect(i.status().sheets).toMatchObject({ queued: 0, dropped: 0 });
+    expect(google.webappPosts.length).toBe(1);
+  });
 });
 
 describe('Google Sheets through the Sheets API with a service account', () => {
@@ -80,6 +93,8 @@ describe('Google Sheets through the Sheets API with a service account', () => {
     expect(ROW_COLUMNS).toEqual(['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id']);
     expect(row).toEqual(['2026-11-25T09:00:00.000Z', 'gate', 'car', 2, 0.87, '2026-11-25T09-00-00.000Z-gate.jpg', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     expect(readFileSync(join(snapshots, row![5] as string))).toEqual(Buffer.from(photo));
+    expect(statSync(snapshots).mode & 0o777).toBe(0o700);
+    expect(statSync(join(snapshots, row![5] as string)).mode & 0o777).toBe(0o600);
     const append = appendRequests()[0]!;
     expect(append.query).toMatchObject({ valueInputOption: 'RAW', insertDataOption: 'INSERT_ROWS' });
     expect(append.headers.authorization).toMatch(/^Bearer ya29\.test-/);
