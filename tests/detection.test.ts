@@ -208,4 +208,18 @@ describe('a model that cannot be used', () => {
       await server.stop();
     }
   });
+
+  it('none at the default model_path: the banner, the log and /api/status say where it looked and point at models/README.md', async () => {
+    const server = await startServer({ camera_url: 'demo:640x360', detection_enabled: true });
+    try {
+      const status = await server.waitForStatus((s) => s.detection.state === 'failed' && s.status === 'Streaming');
+      // The server runs from this test's folder, so the default models/best.onnx is looked for there.
+      const reason = `model file not found: ${resolve('models/best.onnx')} (a relative path is taken from the working directory); models/README.md says where models go and how to export one`;
+      expect(status.detection.reason).toBe(reason);
+      expect(server.output()).toContain(`Detect:  FAILED: ${reason}`);
+      expect(server.output()).toContain(`detection failed: ${reason}`);
+    } finally {
+      await server.stop();
+    }
+  });
 });

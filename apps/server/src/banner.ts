@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { redactUrl } from '@cctv/capture';
-import { backendForModel, onnxBeside, tensorRtShimPath, tensorRtShimProblem } from '@cctv/detector';
+import { backendForModel, ModelNotFoundError, onnxBeside, tensorRtShimPath, tensorRtShimProblem } from '@cctv/detector';
 import { integrationLines } from './integrations.ts';
 import { securityStatus } from './auth.ts';
 import { DOCS_PATH } from './openapi.ts';
@@ -58,7 +57,7 @@ function securityLines(state: ServerState, base: string): string[] {
 function detectionLine(state: ServerState): string {
   const { detection_enabled: enabled, model_path: model } = state.config;
   if (!enabled) return 'off (detection_enabled: false)';
-  if (!existsSync(model)) return `FAILED: model file not found: ${resolve(model)} (the video runs without detection; see /api/status)`;
+  if (!existsSync(model)) return `FAILED: ${new ModelNotFoundError(model).message} (the video runs without detection; see /api/status)`;
   if (backendForModel(model, state.config.detection.backend) === 'tensorrt') {
     // Only whether the shim is built: whether TensorRT and a GPU can run the engine shows as it loads.
     const shim = tensorRtShimPath();

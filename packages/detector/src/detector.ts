@@ -5,7 +5,7 @@ import type { Detection, RgbImage } from '@cctv/frame-buffer';
 import type { BackendLoader, BackendOptions, InferenceBackend } from './backend.ts';
 import { parseLabels, resolveClassNames } from './class-names.ts';
 import { Decoder, headStrides, identifyLayout, LAYOUT_DESCRIPTIONS, type OutputLayout } from './decode.ts';
-import { DetectorError } from './errors.ts';
+import { DetectorError, ModelNotFoundError } from './errors.ts';
 import { Letterbox, type InputConvention, type LetterboxTransform } from './letterbox.ts';
 import { parseModelMetadata } from './metadata.ts';
 import { nonMaxSuppression } from './nms.ts';
@@ -173,7 +173,7 @@ export async function loadDetector(options: DetectorOptions): Promise<Detector> 
   const iou = checkRange('iou', options.iou ?? DEFAULTS.iou, 0, 1);
   const maxDetections = checkRange('maxDetections', options.maxDetections ?? DEFAULTS.maxDetections, 1, 100_000, true);
   const intraOpNumThreads = checkRange('intraOpNumThreads', options.intraOpNumThreads ?? DEFAULTS.intraOpNumThreads, 1, 1024, true);
-  if (!existsSync(options.modelPath)) throw new DetectorError(`model file not found: ${options.modelPath}`);
+  if (!existsSync(options.modelPath)) throw new ModelNotFoundError(options.modelPath);
   if (options.labelsPath !== undefined && !existsSync(options.labelsPath)) throw new DetectorError(`labels file not found: ${options.labelsPath}`);
 
   const { backend, modelPath, fallback } = await openBackend(options, {

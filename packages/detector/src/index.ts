@@ -13,7 +13,7 @@ export {
 export type { TensorRtBackendOptions } from './tensorrt-backend.ts';
 export { parseEngineFile, writeEngineFile } from './engine-file.ts';
 export type { EngineFile } from './engine-file.ts';
-export { DetectorError } from './errors.ts';
+export { DetectorError, ModelNotFoundError } from './errors.ts';
 export type { OutputLayout } from './decode.ts';
 export type { InputConvention } from './letterbox.ts';
 export { COCO_CLASSES } from './class-names.ts';

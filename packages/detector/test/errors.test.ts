@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCropModel } from '../scripts/crop-model.ts';
-import { DetectorError, loadDetector } from '../src/index.ts';
+import { DetectorError, loadDetector, ModelNotFoundError } from '../src/index.ts';
 import { colourModel, dynamicSizeModel } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'detector-errors-'));
@@ -25,9 +25,19 @@ async function loadError(options: Parameters<typeof loadDetector>[0]): Promise<D
 }
 
 describe('loadDetector errors name the problem', () => {
-  it('a missing model file', async () => {
+  it('a missing model file: where it looked, and where to read how to make one', async () => {
     const path = join(dir, 'nope.onnx');
-    expect((await loadError({ modelPath: path })).message).toBe(`model file not found: ${path}`);
+    const error = await loadError({ modelPath: path });
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.message).toBe(`model file not found: ${path}; models/README.md says where models go and how to export one`);
+  });
+
+  it('a missing model file at a relative path: the absolute path it looked at, from the working directory', async () => {
+    const error = await loadError({ modelPath: 'models/nope.onnx' });
+    expect((error as ModelNotFoundError).resolvedPath).toBe(join(process.cwd(), 'models', 'nope.onnx'));
+    expect(error.message).toBe(
+      `model file not found: ${join(process.cwd(), 'models', 'nope.onnx')} (a relative path is taken from the working directory); models/README.md says where models go and how to export one`,
+    );
   });
 
   it('a missing labels file', async () => {
