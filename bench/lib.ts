@@ -163,15 +163,13 @@ export async function startBenchServer(cameraUrl: string, config: Record<string,
 
 /**
  * With detection_enabled: waits (up to 60 s) for the server's detector to run. Undefined when it
- * runs; else why not, in the server's words (a feature not built yet, a model that failed to load).
+ * runs; else why not, in the server's words (a model that failed to load, say).
  */
 export async function detectionNote(server: RunningServer): Promise<string | undefined> {
   const deadline = Date.now() + 60_000;
   let status: any;
   while (Date.now() < deadline) {
     status = await server.get('/api/status');
-    const pending = status.features?.detection;
-    if (pending) return `the server says: detection ${pending}`;
     const detection = status.detection;
     if (!detection) return 'the server reports no detection status';
     if (detection.state === 'running' && detection.frames_detected > 0) return undefined;

@@ -19,7 +19,6 @@ describe('Google Sheets counts on the dashboard', () => {
       const status = await server.get('/api/status');
       expect(status.integrations.sheets).toMatchObject({ state: 'connected', mode: 'webapp', queued: 0, dropped: 0, last_error: null, last_success: expect.any(String) });
       expect(status.integrations.telegram).toMatchObject({ state: 'disabled' });
-      expect(status.features).toEqual({});
       expect(server.output()).toMatch(/Sheets: {2}web app 127\.0\.0\.1:\d+: counts every 1 s/);
 
       // The dashboard hears new counts over Socket.IO.

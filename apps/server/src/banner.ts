@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { redactUrl } from '@cctv/capture';
+import { redactUrl } from '@cctv/redact';
 import { backendForModel, ModelNotFoundError, onnxBeside, tensorRtShimPath, tensorRtShimProblem } from '@cctv/detector';
 import { integrationLines } from './integrations.ts';
 import { securityStatus } from './auth.ts';
@@ -32,7 +32,6 @@ export function banner(state: ServerState, origin: string): string {
     ...securityLines(state, base),
   ];
   lines.push(...integrationLines(state.config, state.integrations));
-  for (const [feature, why] of Object.entries(state.pendingFeatures())) lines.push(`   ${feature}: ${why}`);
   lines.push('');
   return redactSecrets(lines.join('\n'));
 }

@@ -6,9 +6,6 @@ import type { Config } from './config.ts';
 import { redactStrings } from './redact.ts';
 import type { Pipeline } from './pipeline/pipeline.ts';
 
-/** Features whose config keys are accepted before the feature itself exists. */
-export const NOT_AVAILABLE_YET = 'not available yet';
-
 /** What the routes, Socket.IO and the banner read: one place, so they always agree. */
 export class ServerState {
   readonly viewers = new Set<MjpegClient>();
@@ -30,12 +27,6 @@ export class ServerState {
       this.viewers.delete(client);
       this.#droppedByPastViewers += client.stats.framesDropped;
     });
-  }
-
-  /** Configured features that are not built yet, each with what was asked for. */
-  pendingFeatures(): Record<string, string> {
-    const pending: Record<string, string> = {};
-    return pending;
   }
 
   /** The seed's /api/status shape, then what we add: why the camera is down, viewers, encoder counters. */
@@ -74,7 +65,6 @@ export class ServerState {
         encode_ms: Math.round(encoder.encodeMs * 100) / 100,
       },
       detection: this.detectionStatus(),
-      features: this.pendingFeatures(),
       integrations: this.integrations?.status() ?? null,
       security: securityStatus(this.config),
     });

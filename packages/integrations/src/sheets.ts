@@ -6,10 +6,10 @@ import { readServiceAccountKey, retryAfterMs, serviceAccountClient, SHEETS_SCOPE
 import { Health, type IntegrationStatus } from './health.ts';
 import type { Outbox, OutboxItem } from './outbox.ts';
 import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redactor } from '@cctv/redact';
 import type { Logger } from './logger.ts';
 import { networkReason, neverArrived } from './network.ts';
-import { sleep } from './sleep.ts';
 
 export interface SheetsSettings {
   enabled: boolean;
@@ -199,7 +199,7 @@ export class SheetsIntegration {
         if (failures === 1 || failures % 20 === 0) this.log.warn(`reading counts: ${failure.message}`);
         if (failure.kind === 'retry') delay = Math.max(delay, failure.retryAfterMs ?? retryDelay(failures, this.backoff));
       }
-      await sleep(delay, signal);
+      await sleep(delay, undefined, { signal }).catch(() => {});
     }
   }
 

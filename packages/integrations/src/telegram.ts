@@ -4,10 +4,10 @@ import { Courier, retryDelay, type BackoffSettings, type Failure } from './couri
 import { Health, type IntegrationStatus } from './health.ts';
 import type { Outbox, OutboxItem } from './outbox.ts';
 import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redactor } from '@cctv/redact';
 import type { Logger } from './logger.ts';
 import { networkReason, neverArrived } from './network.ts';
-import { sleep } from './sleep.ts';
 
 export interface TelegramSettings {
   enabled: boolean;
@@ -231,7 +231,7 @@ export class TelegramIntegration {
         this.health.failed(failure.message, 'disconnected');
         failures++;
         const delay = failure.kind === 'retry' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : retryDelay(failures, this.backoff);
-        await sleep(delay, signal);
+        await sleep(delay, undefined, { signal }).catch(() => {});
       }
     }
     // Telegram forgets updates once a later offset is asked for: confirm the ones answered, so a

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame } from '@cctv/frame-buffer';
 
 /** What the writer needs from a frame source: FrameBuffer satisfies it. */
@@ -198,7 +199,8 @@ export class MjpegClient {
       while (!signal.aborted) {
         if (this.#minIntervalMs > 0) {
           const wait = lastSentAt + this.#minIntervalMs - performance.now();
-          if (wait > 0) await sleep(wait, signal);
+          // Aborted: the loop ends just below.
+          if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
         }
         const frame = await this.#nextOrKeepalive(lastSeq);
         if (signal.aborted) break;
@@ -263,18 +265,6 @@ export class MjpegClient {
 }
 
 const KEEPALIVE = Symbol('keepalive');
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 /** A streaming MJPEG Response for one viewer; `client.stats` counts what it was sent and skipped. */
 export function mjpegResponse(source: FrameSource, options: MjpegClientOptions = {}): { response: Response; client: MjpegClient } {

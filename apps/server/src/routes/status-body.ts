@@ -53,7 +53,6 @@ export const StatusBody = t.Object(
         open,
       ),
     ),
-    features: t.Optional(t.Record(t.String(), t.String(), { description: 'Configured features not available yet, with what was asked for' })),
     integrations: t.Optional(nullable(t.Object({ sheets: IntegrationStatus, telegram: IntegrationStatus }, open))),
     security: t.Object(
       {
