@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test as CI does, installing what the tests need when it is missing:
-# Bun (npm), ffmpeg, GStreamer (an RTSP server, and the RTSP decoder with avdec_h264), Chromium, tmux, qemu-user for the arm64 executable and g++ for
+# Bun (npm), ffmpeg, GStreamer (an RTSP server, and the RTSP decoder with avdec_h264), Chromium, tmux, mosquitto
+# (the MQTT broker, with openssl for its test certificates), qemu-user for the arm64 executable and g++ for
 # the native shims (Debian).
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/ensure.sh
 ensure_bun || exit 1
 ensure_apt ffmpeg curl util-linux chromium tmux python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav libturbojpeg0 g++ || exit 1
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav libturbojpeg0 g++ mosquitto openssl || exit 1
 ensure_arm64_emulation || exit 1
 ensure_workspace || exit 1
 

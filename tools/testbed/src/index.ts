@@ -13,6 +13,8 @@ export type { RunningServer } from './server.ts';
 export { startTelegramApi } from './telegram-api.ts';
 export type { FakeTelegram, TelegramCall, TelegramFailure } from './telegram-api.ts';
 export { startGoogleApis } from './google-api.ts';
+export { startMosquitto } from './mosquitto.ts';
+export type { Mosquitto, MosquittoOptions } from './mosquitto.ts';
 export type { FakeGoogle, GoogleFailure, GoogleRequest, GoogleService } from './google-api.ts';
 export { openFds, soakCameraRestarts, soakGarbageHttp, soakGarbageRtsp, soakShutdownUnderLoad, soakViewerChurn } from './soak.ts';
 export type { CameraRestartReport, ChurnReport, GarbageReport, RestartCycle, ShutdownReport, SoakLog } from './soak.ts';
