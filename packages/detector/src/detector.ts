@@ -73,6 +73,17 @@ export interface DetectorOptions {
   onnxFallback?: boolean;
 }
 
+/**
+ * Filters for one detect() call that differ from the detector's own: one model serves several
+ * cameras, each with its own confidence floor, overlap and classes.
+ */
+export interface DetectOverrides {
+  confidence?: number;
+  iou?: number;
+  /** Only these classes, by id or name; empty: every class. */
+  classes?: readonly (number | string)[];
+}
+
 /** Milliseconds spent in each step of the latest detect() call. */
 export interface DetectTimings {
   preMs: number;
@@ -104,7 +115,7 @@ export interface Detector {
    * Objects in a packed RGB frame, boxes in that frame's pixels, best first. Calls run one at a
    * time in call order; the frame is read when its turn comes, so leave it unchanged until then.
    */
-  detect(image: RgbImage): Promise<Detection[]>;
+  detect(image: RgbImage, overrides?: DetectOverrides): Promise<Detection[]>;
   /** Releases the model; waits for a detect() in progress. */
   dispose(): Promise<void>;
 }
@@ -243,6 +254,12 @@ interface Parts {
   fallback: string | undefined;
 }
 
+interface Filters {
+  allowed: Uint8Array | undefined;
+  confidence: number;
+  iou: number;
+}
+
 class YoloDetector implements Detector {
   readonly modelPath: string;
   readonly classNames: readonly string[];
@@ -253,6 +270,8 @@ class YoloDetector implements Detector {
   readonly #inputDims: readonly number[];
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
+  /** Class masks of the class lists detect() calls asked for, by list. */
+  readonly #masks = new Map<string, Uint8Array>();
 
   constructor(parts: Parts) {
     this.#parts = parts;
@@ -285,33 +304,57 @@ class YoloDetector implements Detector {
     return fallback === undefined ? { name, executionProviders, intraOpNumThreads } : { name, executionProviders, intraOpNumThreads, fallback };
   }
 
-  detect(image: RgbImage): Promise<Detection[]> {
+  detect(image: RgbImage, overrides: DetectOverrides = {}): Promise<Detection[]> {
+    let filters: Filters;
+    try {
+      filters = this.#filters(overrides);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#disposed) return Promise.reject(new DetectorError(`detector for ${this.modelPath} is disposed`));
     const expected = image.width * image.height * 3;
     if (!(image.width > 0 && image.height > 0) || image.data.length !== expected) {
       return Promise.reject(new DetectorError(`image is ${image.width}×${image.height} with ${image.data.length} bytes; expected packed RGB, ${expected} bytes`));
     }
     // One at a time: the input tensor and decode buffers are shared between calls.
-    const run = this.#queue.then(() => this.#detectNow(image));
+    const run = this.#queue.then(() => this.#detectNow(image, filters));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #detectNow(image: RgbImage): Promise<Detection[]> {
+  /** The detector's own filters with the call's overrides over them (class masks kept per list). */
+  #filters(overrides: DetectOverrides): Filters {
+    const { allowed, confidence, iou } = this.#parts;
+    const classes = overrides.classes;
+    let mask = allowed;
+    if (classes) {
+      const key = JSON.stringify(classes);
+      mask = classes.length === 0 ? undefined : this.#masks.get(key);
+      if (classes.length && !mask) this.#masks.set(key, (mask = allowedClasses(classes, this.classNames)));
+    }
+    return {
+      allowed: mask,
+      confidence: overrides.confidence === undefined ? confidence : checkRange('confidence', overrides.confidence, 0, 1),
+      iou: overrides.iou === undefined ? iou : checkRange('iou', overrides.iou, 0, 1),
+    };
+  }
+
+  async #detectNow(image: RgbImage, filters: Filters): Promise<Detection[]> {
     const { letterbox, backend, decoder } = this.#parts;
     const started = performance.now();
     const transform = letterbox.apply(image);
     const prepared = performance.now();
     const [output] = await backend.run(letterbox.tensor, this.#inputDims);
     const inferred = performance.now();
-    const detections = this.#postProcess(output!.data, transform, image.width, image.height, decoder);
+    const detections = this.#postProcess(output!.data, transform, image.width, image.height, decoder, filters);
     this.lastTimings = { preMs: prepared - started, inferMs: inferred - prepared, postMs: performance.now() - inferred };
     return detections;
   }
 
-  #postProcess(output: Float32Array, transform: LetterboxTransform, width: number, height: number, decoder: Decoder): Detection[] {
-    const { allowed, maxDetections, iou } = this.#parts;
-    const candidates = decoder.decode(output, this.confidence, allowed);
+  #postProcess(output: Float32Array, transform: LetterboxTransform, width: number, height: number, decoder: Decoder, filters: Filters): Detection[] {
+    const { maxDetections } = this.#parts;
+    const { allowed, confidence, iou } = filters;
+    const candidates = decoder.decode(output, confidence, allowed);
     const { boxes, scores, classIds } = candidates;
     const order = Array.from({ length: candidates.count }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
     const best = order.slice(0, MAX_NMS_CANDIDATES).map((i) => ({

@@ -1,5 +1,5 @@
 export { backendForModel, loadDetector, onnxBeside } from './detector.ts';
-export type { BackendChoice, DetectTimings, Detector, DetectorOptions } from './detector.ts';
+export type { BackendChoice, DetectOverrides, DetectTimings, Detector, DetectorOptions } from './detector.ts';
 export type { BackendLoader, BackendOptions, InferenceBackend, OutputTensor, TensorInfo } from './backend.ts';
 export { loadOnnxRuntimeBackend } from './onnxruntime-backend.ts';
 export {

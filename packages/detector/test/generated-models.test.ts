@@ -77,6 +77,22 @@ describe('generated colour-patch models', () => {
     }
   });
 
+  it('takes other filters per call, one model serving cameras with their own classes and confidence', async () => {
+    const frame = frameWithPatches(1280, 720, SOURCES['landscape 1280×720'].patches);
+    const detector = await loadDetector({ modelPath: colourModel('yolov8'), classes: ['blue'] });
+    try {
+      expect((await detector.detect(frame, { classes: ['red'] })).map((d) => d.className)).toEqual(['red']);
+      expect((await detector.detect(frame, { classes: [] })).map((d) => d.className).toSorted()).toEqual(['blue', 'red']);
+      expect((await detector.detect(frame)).map((d) => d.className)).toEqual(['blue']);
+      // Every patch scores exactly 1, and the floor is inclusive.
+      expect(await detector.detect(frame, { confidence: 1, classes: [] })).toHaveLength(2);
+      await expect(detector.detect(frame, { classes: ['zebra'] })).rejects.toThrow(/classes: "zebra" is not one of the model's 3 classes/);
+      await expect(detector.detect(frame, { confidence: 2 })).rejects.toThrow(/confidence is 2/);
+    } finally {
+      await detector.dispose();
+    }
+  });
+
   it('runs the same with one thread and no spin-waiting', async () => {
     const detector = await loadDetector({ modelPath: colourModel('yolov5'), intraOpNumThreads: 1, spinWait: false });
     expect(detector.backend.intraOpNumThreads).toBe(1);
