@@ -7,3 +7,4 @@ export type { CounterSettings, CountsSnapshot, LineConfig, TrackerSettings, Zone
 export { bottomCentre, insidePolygon, signedDistance } from './geometry.ts';
 export type { Box, Point } from './geometry.ts';
 export { localDayKey } from './day.ts';
+export type { Detection } from '@cctv/frame-buffer';

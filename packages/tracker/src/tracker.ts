@@ -78,6 +78,8 @@ interface Track {
 
 /** ByteTrack's threshold for matching tentative tracks (cost 0.7 on 1 − IoU × confidence). */
 const TENTATIVE_MATCH_SCORE = 0.3;
+/** C-BIoU's larger buffer: boxes widened by half their size on each side at most. */
+const MAX_BUFFER = 0.5;
 
 /**
  * Multi-object tracker: ByteTrack's association over a time-stepped Kalman filter.
@@ -146,16 +148,16 @@ export class Tracker {
     const tentative = this.tracks.filter((t) => t.state === 'tentative');
 
     // 1. High boxes to every confirmed track, tracked or lost.
-    const [firstMatched, highLeft] = this.associate(confirmed, high, detections, (o, d) => o * d.confidence - matchScore);
+    const [firstMatched, highLeft] = this.associate(confirmed, high, detections, at, (o, d) => o * d.confidence - matchScore);
     for (const [track, i] of firstMatched) take(track, i);
     // 2. Low boxes to the tracked tracks still unmatched (not the lost ones: a low box is not
     // enough evidence to bring one back).
     const unmatchedTracked = confirmed.filter((t) => t.state === 'tracked' && !matched.has(t));
-    const [secondMatched] = this.associate(unmatchedTracked, low, detections, (o) => o - lowMatchIou);
+    const [secondMatched] = this.associate(unmatchedTracked, low, detections, at, (o) => o - lowMatchIou);
     for (const [track, i] of secondMatched) take(track, i);
     for (const track of confirmed) if (!matched.has(track)) track.state = 'lost';
     // 3. Tentative tracks to the high boxes left; a tentative track that misses is dropped.
-    const [tentativeMatched, newCandidates] = this.associate(tentative, highLeft, detections, (o, d) => o * d.confidence - TENTATIVE_MATCH_SCORE);
+    const [tentativeMatched, newCandidates] = this.associate(tentative, highLeft, detections, at, (o, d) => o * d.confidence - TENTATIVE_MATCH_SCORE);
     for (const [track, i] of tentativeMatched) take(track, i);
     const dropped = new Set(tentative.filter((t) => !matched.has(t)));
     // 4. Confident boxes left start tentative tracks.
@@ -208,15 +210,20 @@ export class Tracker {
     return events;
   }
 
-  private associate(tracks: readonly Track[], candidates: readonly number[], detections: readonly Detection[], weightOf: (overlap: number, d: Detection) => number): [Array<[Track, number]>, number[]] {
+  /**
+   * Matches tracks to candidate boxes on the buffered IoU of the predicted box and the box: both
+   * widened by the track's buffer, which grows with the time since it was last matched.
+   */
+  private associate(tracks: readonly Track[], candidates: readonly number[], detections: readonly Detection[], at: number, weightOf: (overlap: number, d: Detection) => number): [Array<[Track, number]>, number[]] {
     if (!tracks.length || !candidates.length) return [[], [...candidates]];
-    const predicted = tracks.map((t) => t.filter.box());
+    const buffers = tracks.map((t) => Math.min(MAX_BUFFER, (this.settings.bufferPerSecond * (at - t.lastSeenAt)) / 1000));
+    const predicted = tracks.map((t, r) => widen(t.filter.box(), buffers[r]!));
     const weights = new Float64Array(tracks.length * candidates.length);
     for (let r = 0; r < tracks.length; r++) {
       for (let c = 0; c < candidates.length; c++) {
         const d = detections[candidates[c]!]!;
         if (d.classId !== tracks[r]!.classId) continue;
-        const overlap = iou(predicted[r]!, d.box);
+        const overlap = iou(predicted[r]!, widen(d.box, buffers[r]!));
         if (overlap > 0) weights[r * candidates.length + c] = weightOf(overlap, d);
       }
     }
@@ -239,6 +246,14 @@ export class Tracker {
     track.best = { at, box: { ...d.box }, confidence: d.confidence };
     return true;
   }
+}
+
+/** The box grown by `buffer` × its width (height) on the left and right (top and bottom). */
+function widen(box: Box, buffer: number): Box {
+  if (buffer === 0) return box;
+  const dx = (box.x2 - box.x1) * buffer;
+  const dy = (box.y2 - box.y1) * buffer;
+  return { x1: box.x1 - dx, y1: box.y1 - dy, x2: box.x2 + dx, y2: box.y2 + dy };
 }
 
 function summary(track: Track): TrackSummary {

@@ -132,6 +132,19 @@ describe('Tracker', () => {
     expect(new Set(frames.slice(3).flatMap(idsOf))).toEqual(new Set([1]));
   });
 
+  it('follows a walking person seen only 3 times a second (a detector shared by cameras): boxes buffered by elapsed time', () => {
+    // 160 px tall, 64 wide, walking 0.8 body heights a second: 43 px between detections, two
+    // thirds of the box's width. Plain IoU of consecutive boxes is 0.2; × confidence 0.8 = 0.16,
+    // under the 0.3 a tentative track needs, so plain ByteTrack never confirms it. Widened by a
+    // third on each side (1 per second × 333 ms), the IoU is 0.5.
+    const times = Array.from({ length: 30 }, (_, i) => (i * 1000) / 3);
+    const scene = times.map((t) => [person(100 + 0.128 * t, 400, 0.8, { w: 64, h: 160 })]);
+    const buffered = run(new Tracker(), scene, times);
+    expect(new Set(buffered.slice(2).flatMap(idsOf))).toEqual(new Set([1]));
+    const plain = run(new Tracker({ bufferPerSecond: 0 }), scene, times);
+    expect(allEvents(plain)).toEqual([]);
+  });
+
   it('marks the best moment (largest × most confident) and reports it in the events', () => {
     const tracker = new Tracker({ maxAgeMs: 200 });
     // Walks towards the camera (grows) until frame 12, then away (shrinks).
@@ -157,6 +170,6 @@ describe('Tracker', () => {
     expect(() => new Tracker({ lowThreshold: 0.6, highThreshold: 0.5 })).toThrow(/lowThreshold 0.6 is above highThreshold 0.5/);
     expect(() => new Tracker({ framesToConfirm: 0 })).toThrow(/framesToConfirm/);
     expect(() => new Tracker({ maxAge: 3 } as never)).toThrow(/tracker settings/);
-    expect(new Tracker().settings).toEqual({ highThreshold: 0.5, lowThreshold: 0.1, newTrackThreshold: 0.6, matchScore: 0.2, lowMatchIou: 0.5, framesToConfirm: 3, maxAgeMs: 1500 });
+    expect(new Tracker().settings).toEqual({ highThreshold: 0.5, lowThreshold: 0.1, newTrackThreshold: 0.6, matchScore: 0.2, lowMatchIou: 0.5, bufferPerSecond: 1, framesToConfirm: 3, maxAgeMs: 1500 });
   });
 });
