@@ -15,3 +15,9 @@ export { fetchServiceAccountToken, readServiceAccountKey, SHEETS_SCOPE } from '.
 export type { ServiceAccountKey } from './google-auth.ts';
 export type { Logger } from './logger.ts';
 export { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDatabaseFile, writePrivateFile } from './private-files.ts';
+export { MqttIntegration } from './mqtt.ts';
+export type { MqttEvent, MqttOptions } from './mqtt.ts';
+export { MQTT_DEFAULTS, MqttConfigSchema } from './mqtt-config.ts';
+export type { MqttConfig, MqttSettings } from './mqtt-config.ts';
+export type { MqttCamera } from './mqtt-discovery.ts';
+export { MqttTopics, topicLevel } from './mqtt-topics.ts';

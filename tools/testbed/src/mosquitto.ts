@@ -27,7 +27,11 @@ export interface Mosquitto {
   log(): string;
   /** SIGTERM (SIGKILL after 3 s), and waits for it to exit; the temp folder is removed. */
   stop(): Promise<void>;
-  /** Stops it (its clients see the connection drop) and starts it again on the same ports. */
+  /** A broker that goes away: stops it (its clients see the connection drop; new ones are refused) but keeps its config and data. */
+  down(): Promise<void>;
+  /** Starts it again on the same ports, after `down()`. */
+  up(): Promise<void>;
+  /** `down()` then `up()`. */
   restart(): Promise<void>;
 }
 
@@ -70,7 +74,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
 
   let output = '';
   let proc = await launch(config, (text) => (output += text));
-  const stop = async () => {
+  const up = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) return;
+    proc = await launch(config, (text) => (output += text));
+  };
+  const down = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     // mosquitto sometimes sleeps through a SIGTERM sent just after it started (seen with a TLS
     // listener: still running 3 s later), so it is repeated until it exits.
@@ -89,12 +97,14 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     caFile,
     log: () => output,
     async stop() {
-      await stop();
+      await down();
       rmSync(dir, { recursive: true, force: true });
     },
+    down,
+    up,
     async restart() {
-      await stop();
-      proc = await launch(config, (text) => (output += text));
+      await down();
+      await up();
     },
   };
 }
