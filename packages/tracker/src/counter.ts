@@ -100,14 +100,14 @@ export class Counter {
       const anchor = bottomCentre(o.box);
       const base: EventBase = { trackId: o.trackId, classId: o.classId, className: o.className, at: frame.at };
       for (const line of this.lines) {
-        if (!counts(line.classes, o.className)) continue;
+        if (!watches(line.classes, o.className)) continue;
         const direction = this.observeLine(line, o.trackId, anchor);
         if (!direction) continue;
         line.counts[direction][o.className] = (line.counts[direction][o.className] ?? 0) + 1;
         events.push({ type: 'crossing', line: line.config.name, direction, ...base });
       }
       for (const zone of this.zones) {
-        if (!counts(zone.classes, o.className)) continue;
+        if (!watches(zone.classes, o.className)) continue;
         const change = this.observeZone(zone, o.trackId, o.className, anchor, frame.at);
         if (change === 'enter') zone.entered[o.className] = (zone.entered[o.className] ?? 0) + 1;
         if (change) events.push({ type: change, zone: zone.config.name, ...base });
@@ -218,7 +218,8 @@ export class Counter {
   }
 }
 
-function counts(classes: ReadonlySet<string>, className: string): boolean {
+/** Empty: every class. */
+function watches(classes: ReadonlySet<string>, className: string): boolean {
   return classes.size === 0 || classes.has(className);
 }
 

@@ -113,8 +113,10 @@ export class Tracker {
    * Takes one detection frame. `at` is its time in ms (capture time); frames may come at any
    * interval, and the motion model steps by the time elapsed. A time earlier than the last one is
    * taken as the last one.
+   * @throws TypeError when `at` is not a finite number.
    */
   update(detections: readonly Detection[], at: number): TrackerFrame {
+    if (!Number.isFinite(at)) throw new TypeError(`tracker: frame time must be a finite number of ms (got ${at})`);
     at = Math.max(at, this.lastAt);
     this.lastAt = at;
     const { highThreshold, lowThreshold, newTrackThreshold, matchScore, lowMatchIou, framesToConfirm, maxAgeMs } = this.settings;
@@ -162,24 +164,10 @@ export class Tracker {
     const dropped = new Set(tentative.filter((t) => !matched.has(t)));
     // 4. Confident boxes left start tentative tracks.
     for (const i of newCandidates) {
-      const d = detections[i]!;
-      if (d.confidence < newTrackThreshold) continue;
-      const track: Track = {
-        id: 0,
-        state: 'tentative',
-        classId: d.classId,
-        className: d.className,
-        filter: new BoxKalman(d.box),
-        filterAt: at,
-        firstSeenAt: at,
-        lastSeenAt: at,
-        frames: 1,
-        streak: 1,
-        bestConfidence: d.confidence,
-        best: { at, box: { ...d.box }, confidence: d.confidence },
-        bestScore: boxArea(d.box) * d.confidence,
-      };
+      if (detections[i]!.confidence < newTrackThreshold) continue;
+      const track = tentativeTrack(detections[i]!, at);
       this.tracks.push(track);
+      improved.add(track);
       trackOf[i] = track;
     }
     for (const track of this.tracks) {
@@ -246,6 +234,24 @@ export class Tracker {
     track.best = { at, box: { ...d.box }, confidence: d.confidence };
     return true;
   }
+}
+
+function tentativeTrack(d: Detection, at: number): Track {
+  return {
+    id: 0,
+    state: 'tentative',
+    classId: d.classId,
+    className: d.className,
+    filter: new BoxKalman(d.box),
+    filterAt: at,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    frames: 1,
+    streak: 1,
+    bestConfidence: d.confidence,
+    best: { at, box: { ...d.box }, confidence: d.confidence },
+    bestScore: boxArea(d.box) * d.confidence,
+  };
 }
 
 /** The box grown by `buffer` × its width (height) on the left and right (top and bottom). */

@@ -155,6 +155,9 @@ describe('Tracker', () => {
     expect(flagged).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const end = allEvents(frames).find((e) => e.type === 'end')!;
     expect(end.track.best).toEqual({ at: 12 * FRAME_MS, box: person(500, 412, 0.8, { h: 220 }).box, confidence: 0.8 });
+    // Confirmed on its first frame, a track's first observation is its best moment so far.
+    const immediate = new Tracker({ framesToConfirm: 1 }).update([person(100, 100)], 0);
+    expect(immediate.observations.map((o) => [o.trackId, o.isBest])).toEqual([[1, true]]);
   });
 
   it('flush() ends every confirmed track at once', () => {
@@ -170,6 +173,7 @@ describe('Tracker', () => {
     expect(() => new Tracker({ lowThreshold: 0.6, highThreshold: 0.5 })).toThrow(/lowThreshold 0.6 is above highThreshold 0.5/);
     expect(() => new Tracker({ framesToConfirm: 0 })).toThrow(/framesToConfirm/);
     expect(() => new Tracker({ maxAge: 3 } as never)).toThrow(/tracker settings/);
+    expect(() => new Tracker().update([], Number.NaN)).toThrow(/frame time must be a finite number/);
     expect(new Tracker().settings).toEqual({ highThreshold: 0.5, lowThreshold: 0.1, newTrackThreshold: 0.6, matchScore: 0.2, lowMatchIou: 0.5, bufferPerSecond: 1, framesToConfirm: 3, maxAgeMs: 1500 });
   });
 });
