@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,7 @@ function secretConfig(extra: Record<string, unknown> = {}) {
     telegram_enabled: true, telegram_config: { bot_token: BOT_TOKEN, chat_id: 1001, api_root: telegram.apiRoot, poll_timeout_s: 1 },
     sheets_enabled: true, sheets_config: { credentials_file: keyFile, spreadsheet_id: google.spreadsheetId, api_root: google.apiRoot, poll_interval: 1 },
     integrations: { outbox_path: join(dir, `outbox-${Math.random().toString(36).slice(2)}.sqlite`), snapshot_dir: '', retry_initial_s: 0.2, retry_max_s: 1 },
+    data_dir: join(dir, 'data'),
     server: { auth: { tokens: [{ name: 'dashboard', token: TOKEN }, TOKEN2] }, trust_proxy: true, cors_origins: ['https://ok.example.com'] },
     ...extra,
   };
@@ -121,7 +122,11 @@ describe('a server with token auth on', () => {
     // The page's own files (hidden from the API document) and the document itself.
     const page = (await call(secure, '/', { token: TOKEN })).text;
     const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((u) => !/^(data:|https?:|#)/.test(u)).map((u) => `/${u.replace(/^\.?\//, '').split('?')[0]}`);
-    const hidden = [...assets, '/api/openapi.json', '/api/docs'].map((path) => ({ method: 'GET', path, public: false }));
+    // The reference page's script too (its own route, beside the dashboard's vendor files).
+    const docs = (await call(secure, '/api/docs', { token: TOKEN })).text;
+    const docsAssets = [...docs.matchAll(/src="([^"]+)"/g)].map((m) => new URL(m[1]!, `${secure.url}/api/docs`).pathname);
+    expect(docsAssets).toEqual(['/vendor/scalar-api-reference.js']);
+    const hidden = [...assets, ...docsAssets, '/api/openapi.json', '/api/docs'].map((path) => ({ method: 'GET', path, public: false }));
     const routes = [...operations, ...hidden];
     const paths = routes.map((r) => r.path);
     for (const expected of ['/', '/api/stream/video', '/api/stream/snapshot.jpg', '/api/status', '/api/stats', '/api/detections', '/api/config', '/api/health', '/dashboard.js']) {
@@ -229,6 +234,8 @@ describe('a server with token auth on', () => {
 
     const out = await call(secure, '/api/logout', { method: 'POST', headers: { cookie: sessionCookie(setCookie) } });
     expect(out.headers.get('set-cookie')).toMatch(/cctv_session=;.*Max-Age=0/);
+    // Logged out is over: the same cookie, kept by someone, no longer opens anything.
+    expect((await call(secure, '/api/status', { headers: { cookie: sessionCookie(setCookie), 'x-forwarded-for': '198.51.100.20' } })).status).toBe(401);
     // A session the server no longer knows (its token was removed) is refused and dropped from the browser.
     const stale = await call(secure, '/api/status', { headers: { cookie: 'cctv_session=from-a-token-since-removed', 'x-forwarded-for': '198.51.100.21' } });
     expect(stale.status).toBe(401);
@@ -262,42 +269,110 @@ describe('a server with token auth on', () => {
     }
   });
 
-  it('refuses an address after 10 failed attempts a minute (429 + Retry-After), per client address from the trusted proxy', async () => {
-    const from = (address: string, token: string) => call(secure, '/api/status', { token, headers: { 'x-forwarded-for': `10.0.0.1, ${address}` } });
-    for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', `wrong-token-number-${i}`)).status).toBe(401);
-    const refused = await from('203.0.113.9', 'wrong-token-number-10');
-    expect(refused.status).toBe(429);
-    const retryAfter = Number(refused.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(JSON.parse(refused.text)).toMatchObject({ error: 'too many failed attempts' });
-    // Even the right token waits: a guesser learns nothing more.
-    expect((await from('203.0.113.9', TOKEN)).status).toBe(429);
-    const json = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.9' }, body: JSON.stringify({ token: TOKEN }) });
-    expect(json.status).toBe(429);
-    // Everyone else is unaffected.
-    expect((await from('203.0.113.10', TOKEN)).status).toBe(200);
-    expect((await call(secure, '/api/status', { token: TOKEN })).status).toBe(200);
+  it('counts a wrong credential the same wherever it is tried (/login, /api/login, any route, Socket.IO): 429 + Retry-After after 10 a minute', async () => {
+    const address = '203.0.113.9';
+    const via = { 'x-forwarded-for': `10.0.0.1, ${address}` };
+    // Ten wrong tokens from one address, in every place that checks one.
+    const attempts = [
+      () => call(secure, '/login?token=wrong-token-at-login-page', { headers: via }),
+      () => call(secure, '/login', { token: 'wrong-bearer-at-login-page', headers: via }),
+      () => call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', ...via }, body: JSON.stringify({ token: 'wrong-token-posted-json' }) }),
+      () => call(secure, '/api/status', { token: 'wrong-token-number-4', headers: via }),
+      () => call(secure, '/api/stream/snapshot.jpg?token=wrong-token-number-5', { headers: via }),
+      () => call(secure, '/api/status', { headers: { cookie: 'cctv_session=v1.forged.session.1.2.mac', ...via } }),
+      () => call(secure, '/socket.io/?EIO=4&transport=polling&token=wrong-token-at-handshake', { headers: via }),
+      () => call(secure, '/socket.io/?EIO=4&transport=polling', { token: 'wrong-bearer-at-handshake', headers: via }),
+      () => call(secure, '/', { token: 'wrong-token-number-9', headers: via }),
+      () => call(secure, '/api/config', { token: 'wrong-token-number-10', headers: via }),
+    ];
+    const statuses = [];
+    for (const attempt of attempts) statuses.push((await attempt()).status);
+    // The login page answers a wrong token with itself (401), no longer 200 as if nothing was tried.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 302, 401]);
+    // The eleventh wrong one, anywhere: 429.
+    for (const attempt of attempts) {
+      const refused = await attempt();
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    const json = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': address }, body: JSON.stringify({ token: 'still-wrong-token' }) });
+    expect(JSON.parse(json.text)).toMatchObject({ error: 'too many failed attempts' });
+    const page = await call(secure, '/login?token=still-wrong-token', { headers: via });
+    expect(page.text).toMatch(/Too many failed attempts: try again in \d+ s/);
+    const form = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...via }, body: 'token=still-wrong-token' });
+    expect(form.headers.get('location')).toMatch(/^\.\.\/login\?error=rate_limited&retry_after=\d+$/);
+    // A request with no credential at all is not a failed guess: the page and /api/health answer.
+    expect((await call(secure, '/login', { headers: via })).status).toBe(200);
+    expect((await call(secure, '/api/health', { headers: via })).status).toBe(200);
   });
 
-  it('refuses a Socket.IO handshake without a token and accepts one with it (auth.token, ?token=, Bearer, cookie)', async () => {
+  it('lets the right token and a valid session in from an address that is refused for failures (behind a tunnel, one address is every visitor)', async () => {
+    const address = '203.0.113.77';
+    const via = { 'x-forwarded-for': address };
+    const cookie = sessionCookie((await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', ...via }, body: JSON.stringify({ token: TOKEN2 }) })).headers.get('set-cookie'));
+    // A stranger behind the same address guesses until it is refused.
+    for (let i = 0; i < 11; i++) await call(secure, '/api/status', { token: `a-strangers-guess-${i}`, headers: via });
+    expect((await call(secure, '/api/status', { token: 'a-strangers-guess-11', headers: via })).status).toBe(429);
+    // Everyone else there, with a good credential of any kind, gets in as before.
+    expect((await call(secure, '/api/status', { token: TOKEN, headers: via })).status).toBe(200);
+    expect((await call(secure, `/api/status?token=${TOKEN}`, { headers: via })).status).toBe(200);
+    expect((await call(secure, '/api/status', { headers: { cookie, ...via } })).status).toBe(200);
+    expect((await call(secure, '/', { headers: { cookie, ...via } })).status).toBe(200);
+    const json = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', ...via }, body: JSON.stringify({ token: TOKEN }) });
+    expect(json.status).toBe(200);
+    const form = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...via }, body: `token=${TOKEN}` });
+    expect(form.headers.get('location')).toBe('../');
+    const page = await call(secure, `/login?token=${TOKEN}`, { headers: via });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('./');
+    // /login?token= logs the browser in, as any page opened with ?token= does.
+    expect((await call(secure, '/api/status', { headers: { cookie: sessionCookie(page.headers.get('set-cookie')), ...via } })).status).toBe(200);
+    const socket = await socketAttempt(secure, { transports: ['websocket'], extraHeaders: { cookie, ...via } });
+    socket.socket.close();
+    expect(socket.ok).toBe(true);
+    // Still refused: the stranger's next guess.
+    expect((await call(secure, '/api/status', { token: 'a-strangers-guess-12', headers: via })).status).toBe(429);
+  });
+
+  it('opens no Socket.IO session without a credential: the Engine.IO handshake itself needs a cookie, ?token= or Bearer', async () => {
     const login = await call(secure, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) });
     const cookie = sessionCookie(login.headers.get('set-cookie'));
+    // The handshake request itself is refused: no sid, nothing held for 45 s.
+    for (const transport of ['polling', 'websocket']) {
+      const bare = await call(secure, `/socket.io/?EIO=4&transport=${transport}`, { headers: transport === 'websocket' ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } : {} });
+      expect(bare.status, transport).toBe(401);
+      expect(bare.text, transport).toBe('{"error":"unauthorized"}');
+    }
+    const opened = await call(secure, `/socket.io/?EIO=4&transport=polling&token=${TOKEN}`);
+    expect(opened.status).toBe(200);
+    expect(opened.text).toMatch(/^0\{"sid":"[\w-]+"/);
+    const ws = new WebSocket(`${secure.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    expect(await new Promise((resolve) => {
+      ws.onopen = () => resolve('open');
+      ws.onerror = () => resolve('refused');
+    })).toBe('refused');
+
     const attempts: Array<[string, Parameters<typeof io>[1], boolean]> = [
       ['nothing (websocket)', { transports: ['websocket'] }, false],
       ['nothing (polling)', { transports: ['polling'] }, false],
-      ['a wrong auth.token', { transports: ['websocket'], auth: { token: 'wrong-wrong-wrong-wrong' } }, false],
-      ['auth.token (websocket)', { transports: ['websocket'], auth: { token: TOKEN } }, true],
-      ['auth.token (polling, then upgrade)', { auth: { token: TOKEN2 } }, true],
-      ['?token=', { transports: ['websocket'], query: { token: TOKEN } }, true],
-      ['Bearer', { transports: ['polling'], extraHeaders: { authorization: `Bearer ${TOKEN}` } }, true],
-      ['cookie', { transports: ['websocket'], extraHeaders: { cookie } }, true],
+      // A token in the CONNECT packet comes after the session exists: too late, no longer enough.
+      ['auth.token alone (websocket)', { transports: ['websocket'], auth: { token: TOKEN } }, false],
+      ['auth.token alone (polling)', { transports: ['polling'], auth: { token: TOKEN } }, false],
+      ['a wrong ?token=', { transports: ['websocket'], query: { token: 'wrong-wrong-wrong-wrong' } }, false],
+      ['?token= (websocket)', { transports: ['websocket'], query: { token: TOKEN } }, true],
+      ['?token= (polling, then upgrade)', { query: { token: TOKEN2 } }, true],
+      ['Bearer (polling)', { transports: ['polling'], extraHeaders: { authorization: `Bearer ${TOKEN}` } }, true],
+      ['cookie (websocket)', { transports: ['websocket'], extraHeaders: { cookie } }, true],
+      ['cookie (polling, then upgrade)', { extraHeaders: { cookie } }, true],
     ];
     for (const [what, options, accepted] of attempts) {
       const result = await socketAttempt(secure, options);
       result.socket.close();
       expect(result.ok, what).toBe(accepted);
-      if (!accepted) expect(result.message, what).toBe('unauthorized');
+      // Refused at the HTTP level: socket.io-client reports its transport's error.
+      if (!accepted) expect(result.message, what).toMatch(/^(xhr poll error|websocket error)$/);
     }
   });
 
@@ -369,7 +444,7 @@ describe('a server with token auth on', () => {
     for (const path of ['/api/status', '/api/stats', '/api/detections', '/api/config', '/api/openapi.json', '/api/docs', '/login', '/api/health']) {
       await call(secure, path, { token: TOKEN });
     }
-    const socket = await socketAttempt(secure, { transports: ['websocket'], auth: { token: TOKEN } });
+    const socket = await socketAttempt(secure, { transports: ['websocket'], query: { token: TOKEN } });
     socket.socket.close();
 
     const output = secure.output();
@@ -414,14 +489,15 @@ describe('a server without auth', () => {
   });
 
   it('ignores X-Forwarded-For unless trust_proxy is set: forged addresses do not dodge the limit', async () => {
-    const server = await startServer({ camera_url: 'demo:320x240', server: { auth: { tokens: [TOKEN] } } });
+    const server = await startServer({ camera_url: 'demo:320x240', data_dir: join(dir, 'data-no-proxy'), server: { auth: { tokens: [TOKEN] } } });
     try {
       for (let i = 0; i < 10; i++) {
         const answer = await call(server, '/api/stats', { token: `guess-number-${i}-xxxxxxxx`, headers: { 'x-forwarded-for': `192.0.2.${i}` } });
         expect(answer.status).toBe(401);
       }
-      const refused = await call(server, '/api/stats', { token: TOKEN, headers: { 'x-forwarded-for': '192.0.2.200' } });
+      const refused = await call(server, '/api/stats', { token: 'guess-number-10-xxxxxxxx', headers: { 'x-forwarded-for': '192.0.2.200' } });
       expect(refused.status).toBe(429);
+      expect((await call(server, '/api/stats', { token: TOKEN, headers: { 'x-forwarded-for': '192.0.2.201' } })).status).toBe(200);
       // Without credentials, /api/health still answers, whatever the limit.
       expect((await call(server, '/api/health')).status).toBe(200);
     } finally {
@@ -429,6 +505,282 @@ describe('a server without auth', () => {
     }
   });
 });
+
+describe('a client that reaches the port directly (no proxy in between)', () => {
+  it('cannot choose its own address with proxy headers: they count only from loopback or server.trusted_proxies (IPv4 and IPv6, CIDR)', async () => {
+    const alone = await startInOwnNetwork(
+      {
+        camera_url: 'demo:160x120',
+        data_dir: join(dir, 'data-own-network'),
+        server: { host: '::', auth: { tokens: [TOKEN] }, trust_proxy: true, trusted_proxies: ['198.51.100.0/24', '2001:db8:1::/48'] },
+      },
+      ['198.51.100.7', '203.0.113.7', '2001:db8:1::7', '2001:db8:2::7'],
+    );
+    try {
+      const guesses = (from: string, headers: (i: number) => Record<string, string>, n = 11) =>
+        Array.from({ length: n }, (_, i) => ({ from, path: '/api/status', headers: { authorization: `Bearer a-wrong-guess-${i}`, ...headers(i) } }));
+      // Direct clients (IPv4, IPv6) forge a new address for every guess: each is counted against the client itself.
+      for (const direct of ['203.0.113.7', '2001:db8:2::7']) {
+        const answers = await alone.send(guesses(direct, (i) => ({ 'x-forwarded-for': `192.0.2.${i}`, 'cf-connecting-ip': `192.0.2.${100 + i}` })));
+        expect(answers.map((a) => a.status), direct).toEqual([...Array(10).fill(401), 429]);
+      }
+      // A listed proxy (IPv4 and IPv6 ranges) and loopback: believed, so each client behind them is counted on its own…
+      for (const proxy of ['198.51.100.7', '2001:db8:1::7', '127.0.0.1', '::1']) {
+        const manyClients = await alone.send(guesses(proxy, (i) => ({ 'x-forwarded-for': `192.0.2.${i + 10}` })));
+        expect(manyClients.map((a) => a.status), proxy).toEqual(Array(11).fill(401));
+      }
+      const cloudflare = await alone.send(guesses('::1', (i) => ({ 'cf-connecting-ip': `2001:db8:9::${i + 1}` })));
+      expect(cloudflare.map((a) => a.status)).toEqual(Array(11).fill(401));
+      // …and one client behind a proxy is limited like any other.
+      const one = await alone.send(guesses('2001:db8:1::7', () => ({ 'x-forwarded-for': '192.0.2.200' })));
+      expect(one.map((a) => a.status)).toEqual([...Array(10).fill(401), 429]);
+      // X-Forwarded-Proto: https, from the proxy, makes the cookie Secure; from a direct client it is ignored.
+      const login = (from: string) => ({ from, path: '/api/login', method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token: TOKEN }) });
+      const [viaProxy, direct] = await alone.send([login('198.51.100.7'), login('203.0.113.7')]);
+      expect(viaProxy!.status).toBe(200);
+      expect(viaProxy!.setCookie).toMatch(/; Secure/);
+      // (The right token passes from the client its guesses got blocked.)
+      expect(direct!.status).toBe(200);
+      expect(direct!.setCookie).not.toMatch(/Secure/);
+    } finally {
+      expect(await alone.stop()).toBe(0);
+    }
+  });
+
+  it('refuses to start with a malformed server.trusted_proxies entry, naming it', async () => {
+    const error = await startServer({ camera_url: 'demo:160x120', server: { trusted_proxies: ['10.0.0.0/8', '10.0.0.0/33'] } }).then(
+      (server) => server.stop().then(() => undefined),
+      (error: Error) => error,
+    );
+    expect(error?.message).toMatch(/server exited with 2/);
+    expect(error?.message).toMatch(/server\.trusted_proxies\.1: got "10\.0\.0\.0\/33", expected a string like "10\.0\.0\.5"/);
+  });
+});
+
+describe('Socket.IO without auth', () => {
+  // apps/server/src/guard.ts MAX_SESSIONS_PER_ADDRESS.
+  const MAX_SESSIONS_PER_ADDRESS = 32;
+
+  it('holds at most 32 Engine.IO sessions per client address; over that a handshake is refused, other addresses unaffected', async () => {
+    const server = await startServer({ camera_url: 'demo:160x120', server: { trust_proxy: true } });
+    try {
+      const handshake = (address: string) => fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { 'x-forwarded-for': address } });
+      const sids: string[] = [];
+      for (let i = 0; i < MAX_SESSIONS_PER_ADDRESS; i++) {
+        const opened = await handshake('203.0.113.40');
+        expect(opened.status).toBe(200);
+        sids.push(/"sid":"([^"]+)"/.exec(await opened.text())![1]!);
+      }
+      const refused = await handshake('203.0.113.40');
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ code: 4, message: 'too many sessions from this address' });
+      const client = await socketAttempt(server, { transports: ['websocket'], extraHeaders: { 'x-forwarded-for': '203.0.113.40' } });
+      client.socket.close();
+      expect(client.ok).toBe(false);
+      // Another address: welcome.
+      const other = await socketAttempt(server, { transports: ['websocket'], extraHeaders: { 'x-forwarded-for': '203.0.113.41' } });
+      other.socket.close();
+      expect(other.ok).toBe(true);
+      // One session closed (Engine.IO's close packet, "1"): room for exactly one more.
+      const close = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sids[0]}`, { method: 'POST', body: '1', headers: { 'x-forwarded-for': '203.0.113.40' } });
+      expect(close.status).toBe(200);
+      expect((await handshake('203.0.113.40')).status).toBe(200);
+      expect((await handshake('203.0.113.40')).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('a request whose Host header makes no URL', () => {
+  it('gets a short JSON 400, never a 500 or a stack, and the log says so once', async () => {
+    const open = await startServer({ camera_url: 'demo:160x120' });
+    try {
+      for (const server of [secure, open]) {
+        const before = server.output().split('\n').length;
+        for (let round = 0; round < 5; round++) {
+          for (const host of ['Host: ', 'Host:  ', 'Host: a b', 'Host: x/y', 'Host: @', 'Host: [', 'Host: [::1', 'Host: a:b:c', 'Host: %', 'Host: x:99999']) {
+            for (const path of ['/', '/api/status', '/api/health', '/login', '/socket.io/?EIO=4&transport=polling']) {
+              const answer = await rawRequest(server.port, `GET ${path} HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`);
+              transcript.push(answer.head);
+              const what = `${JSON.stringify(host)} ${path}`;
+              expect(answer.status, what).toBe(400);
+              const body = answer.head.slice(answer.head.indexOf('\r\n\r\n') + 4);
+              expect(JSON.parse(body), what).toEqual({ error: 'invalid header', parameter: 'host', expected: 'a host name or address, with an optional port' });
+            }
+          }
+        }
+        // 250 refused requests, one short line; nothing of a 500 (errors.ts logs those with "(bad url)" and a stack).
+        const logged = server.output().split('\n').slice(before - 1);
+        const lines = logged.filter((line) => /Host header/.test(line));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]!.length).toBeLessThan(200);
+        expect(logged.join('\n')).not.toMatch(/\(bad url\)|internal error|\bat .+:\d+:\d+/);
+      }
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
+describe('sessions', () => {
+  it('outlive a restart, end at logout for good (restarts included), and end when their token leaves the config', async () => {
+    const data = join(dir, 'data-sessions');
+    const config = (tokens: unknown[]) => ({ camera_url: 'demo:160x120', data_dir: data, server: { auth: { tokens } } });
+    const both = [{ name: 'dashboard', token: TOKEN }, { name: 'ops', token: TOKEN2 }];
+    const status = (server: RunningServer, cookie: string) => call(server, '/api/status', { headers: { cookie } }).then((a) => a.status);
+    let server = await startServer(config(both));
+    let kept = '';
+    try {
+      const login = async (token: string) => {
+        const answer = await call(server, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+        expect(answer.headers.get('set-cookie')).toMatch(/; Max-Age=2592000; HttpOnly; SameSite=Strict$/);
+        return sessionCookie(answer.headers.get('set-cookie'));
+      };
+      kept = await login(TOKEN);
+      const loggedOut = await login(TOKEN);
+      const ops = await login(TOKEN2);
+      // Each login its own session: not a value fixed by the token.
+      expect(new Set([kept, loggedOut, ops]).size).toBe(3);
+      // The secret: 32 random bytes in the data folder, this user's alone.
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      expect(statSync(join(data, 'session-secret')).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(join(data, 'session-secret'));
+      expect(secret.length).toBe(32);
+
+      expect(await status(server, loggedOut)).toBe(200);
+      expect((await call(server, '/api/logout', { method: 'POST', headers: { cookie: loggedOut } })).status).toBe(200);
+      expect(await status(server, loggedOut)).toBe(401);
+      expect(await status(server, kept)).toBe(200);
+
+      await server.stop();
+      server = await startServer(config(both));
+      expect(readFileSync(join(data, 'session-secret'))).toEqual(secret);
+      expect(await status(server, kept)).toBe(200);
+      expect(await status(server, ops)).toBe(200);
+      expect(await status(server, loggedOut)).toBe(401);
+
+      // "ops" removed from the config: its sessions end; the others hold.
+      await server.stop();
+      server = await startServer(config([both[0]]));
+      expect(await status(server, ops)).toBe(401);
+      expect(await status(server, kept)).toBe(200);
+      expect(await status(server, loggedOut)).toBe(401);
+    } finally {
+      await server.stop();
+    }
+    // Another server with the same token but its own data folder (its own secret) knows none of them.
+    const stranger = await startServer({ ...config([both[0]]), data_dir: join(dir, 'data-sessions-other') });
+    try {
+      const cookie = sessionCookie((await call(stranger, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) })).headers.get('set-cookie'));
+      expect(await status(stranger, cookie)).toBe(200);
+      expect(await status(stranger, kept)).toBe(401);
+    } finally {
+      await stranger.stop();
+    }
+  });
+});
+
+describe('the API reference page', () => {
+  it('loads Scalar from this server (our own dependency, no CDN) and nothing from anywhere else', async () => {
+    const page = await call(secure, '/api/docs', { token: TOKEN });
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';.*connect-src 'self'/);
+    expect(page.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const script = await fetch(`${secure.url}/vendor/scalar-api-reference.js`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(1_000_000);
+    // Fetched again by a browser that has it: 304.
+    const again = await fetch(`${secure.url}/vendor/scalar-api-reference.js`, { headers: { authorization: `Bearer ${TOKEN}`, 'if-none-match': script.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+
+    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    try {
+      const requested: string[] = [];
+      const blocked: string[] = [];
+      browser.on('request', (request) => requested.push(request.url()));
+      const tab = await browser.newPage();
+      tab.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+      });
+      await tab.goto(`${secure.url}/api/docs?token=${TOKEN}`);
+      // The reference shows this API: its title and an operation from the document.
+      await tab.getByText('Liveness: answers while the process is up').first().waitFor({ timeout: 20_000 });
+      expect(await tab.textContent('body')).toContain('CCTV stream server');
+      expect(requested.length).toBeGreaterThanOrEqual(3);
+      expect(requested.filter((url) => !url.startsWith(`${secure.url}/`))).toEqual([]);
+      expect(requested.map((url) => new URL(url).pathname)).toEqual(expect.arrayContaining(['/api/docs', '/vendor/scalar-api-reference.js', '/api/openapi.json']));
+      expect(blocked).toEqual([]);
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+});
+
+/** What one request sent from inside the server's own network namespace got back. */
+interface Answer {
+  status: number;
+  setCookie: string | null;
+}
+
+/**
+ * The real server alone in a network namespace of its own (`unshare -n`), with documentation-range
+ * addresses on its loopback device: a client in there connects from an address that is not
+ * loopback, as a visitor reaching the port directly does, and no packet leaves this machine.
+ * Requests are sent from inside (`nsenter`), each from the address it names.
+ */
+async function startInOwnNetwork(config: Record<string, unknown>, addresses: string[]) {
+  const port = 5001;
+  const configFile = join(mkdtempSync(join(tmpdir(), 'cctv-netns-')), 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const setup = ['ip link set lo up', ...addresses.map((a) => (a.includes(':') ? `ip -6 addr add ${a}/128 dev lo nodad` : `ip addr add ${a}/32 dev lo`))].join(' && ');
+  const proc = Bun.spawn(['unshare', '-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, SERVER_MAIN, '--config', configFile, '--port', String(port)], { stdout: 'pipe', stderr: 'pipe' });
+  let output = '';
+  const decoder = new TextDecoder();
+  void (async () => { for await (const c of proc.stdout) output += decoder.decode(c); })();
+  void (async () => { for await (const c of proc.stderr) output += decoder.decode(c); })();
+  // One client process per batch: reads the requests on stdin, sends each from its own address.
+  const client = `
+    const requests = JSON.parse(await Bun.stdin.text());
+    const answers = [];
+    for (const r of requests) {
+      const host = r.from.includes(':') ? '[' + r.from + ']' : r.from;
+      const response = await fetch('http://' + host + ':${port}' + r.path, { method: r.method ?? 'GET', headers: r.headers, body: r.body, redirect: 'manual' });
+      await response.arrayBuffer();
+      answers.push({ status: response.status, setCookie: response.headers.get('set-cookie') });
+    }
+    console.log(JSON.stringify(answers));`;
+  const send = async (requests: Array<{ from: string; path: string; method?: string; headers?: Record<string, string>; body?: string }>): Promise<Answer[]> => {
+    const run = Bun.spawn(['nsenter', `--net=/proc/${proc.pid}/ns/net`, process.execPath, '-e', client], { stdin: new TextEncoder().encode(JSON.stringify(requests)), stdout: 'pipe', stderr: 'pipe' });
+    const [out, err] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text()]);
+    if ((await run.exited) !== 0) throw new Error(`client in the server's namespace failed: ${err}`);
+    return JSON.parse(out) as Answer[];
+  };
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${output}`);
+    const up = await send([{ from: '127.0.0.1', path: '/api/health' }]).then((a) => a[0]?.status === 200, () => false);
+    if (up) break;
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server in its own network did not answer within 15 s:\n${output}`);
+    }
+    await Bun.sleep(200);
+  }
+  return {
+    send,
+    output: () => output,
+    async stop() {
+      proc.kill('SIGTERM');
+      return proc.exited;
+    },
+  };
+}
 
 // A tmux server of our own (-L), so nothing here touches anyone else's tmux sessions.
 const TMUX = `cctv-security-test-${process.pid}`;
@@ -526,7 +878,7 @@ function rawRequest(port: number, request: string | Uint8Array, timeoutMs = 5000
 describe('under fuzzing', () => {
   it('survives a few thousand seeded random requests and Socket.IO payloads: no 5xx, no hang, no crash, memory flat', async () => {
     const server = await startServer(
-      { camera_url: 'demo:320x240', target_fps: 10, server: { auth: { tokens: [TOKEN] }, trust_proxy: true, cors_origins: ['https://ok.example.com'] } },
+      { camera_url: 'demo:320x240', target_fps: 10, data_dir: join(dir, 'data-fuzz'), server: { auth: { tokens: [TOKEN] }, trust_proxy: true, cors_origins: ['https://ok.example.com'] } },
       { token: TOKEN },
     );
     try {
@@ -660,9 +1012,9 @@ describe('under fuzzing', () => {
       await run(2700);
 
       // Socket.IO: authenticated clients send random events and payloads; raw Engine.IO junk too.
-      // From an address the fuzz never used: 127.0.0.1 itself may well be blocked by now for its wrong guesses.
+      // From an address the fuzz never used (127.0.0.1 is blocked by now for its wrong guesses, which the right token passes anyway).
       const clean = { 'x-forwarded-for': '192.0.2.250' };
-      const sockets = await Promise.all(Array.from({ length: 5 }, () => socketAttempt(server, { transports: ['websocket'], auth: { token: TOKEN }, extraHeaders: clean })));
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => socketAttempt(server, { transports: ['websocket'], query: { token: TOKEN }, extraHeaders: clean })));
       expect(sockets.every((s) => s.ok)).toBe(true);
       const payload = (depth = 0): unknown =>
         rand.pick<() => unknown>([
@@ -695,7 +1047,7 @@ describe('under fuzzing', () => {
       }
       await Bun.sleep(1000);
       // Still up, still answering, a new client still welcome.
-      const check = await socketAttempt(server, { transports: ['websocket'], auth: { token: TOKEN }, extraHeaders: clean });
+      const check = await socketAttempt(server, { transports: ['websocket'], query: { token: TOKEN }, extraHeaders: clean });
       expect(check.ok).toBe(true);
       check.socket.close();
       for (const s of sockets) s.socket.close();

@@ -1,14 +1,17 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import type { Config } from './config.ts';
+import { AddressRanges, isLoopbackAddress } from './ip-ranges.ts';
+import { SESSION_LIFETIME_S, Sessions, type Session } from './sessions.ts';
 
-/** The session cookie set by POST /api/login: it holds a value derived from the token, never the token. */
+/** The session cookie set by POST /api/login: a signed session (see sessions.ts), never the token. */
 export const SESSION_COOKIE = 'cctv_session';
-/** How long a login lasts in the browser. */
-const SESSION_MAX_AGE_S = 30 * 24 * 3600;
-/** Failed attempts one client address may make per window before it is refused for a while. */
+/** Failed attempts one client address may make per window before its wrong credentials get 429. */
 export const MAX_FAILURES = 10;
 export const FAILURE_WINDOW_MS = 60_000;
+/** Longer than any credential we issue or accept: not worth hashing. */
+const MAX_CREDENTIAL_LENGTH = 1024;
 
 export interface NamedToken {
   name: string;
@@ -20,134 +23,195 @@ export function namedTokens(config: Config): NamedToken[] {
   return config.server.auth.tokens.map((entry, i) => (typeof entry === 'string' ? { name: `token${i + 1}`, token: entry } : entry));
 }
 
-/** What a request presented and whether it was good. */
+/** What a request presented and whether it was good (not yet judged: see `Auth.judge`). */
 export interface Credentials {
-  /** The request carried at least one credential (header, query, cookie). */
+  /** The request carried at least one credential (header, query, cookie, login form). */
   presented: boolean;
   /** The name of the token it proved, if any. */
   name?: string;
-  via?: 'bearer' | 'query' | 'cookie' | 'handshake';
+  via?: 'bearer' | 'query' | 'cookie' | 'login';
+  /** The session it proved, when `via` is `cookie`. */
+  session?: Session;
 }
 
-/** What a transport hands us to find the client address (Bun's server, or nothing). */
+/** What the one judge of credentials decided. */
+export type Verdict =
+  | { outcome: 'anonymous' }
+  | { outcome: 'ok'; name: string; via: NonNullable<Credentials['via']>; session?: Session }
+  | { outcome: 'refused' }
+  | { outcome: 'rate_limited'; retryAfterMs: number };
+
+/** What a transport hands us to find the peer's address (Bun's server, or nothing). */
 export interface AddressSource {
   requestIP(request: Request): { address: string } | null;
+}
+
+export interface AuthOptions {
+  tokens: readonly NamedToken[];
+  /** Believe a proxy's headers (client address, https)… */
+  trustProxy: boolean;
+  /** …when they come from loopback or from one of these addresses / CIDR ranges. */
+  trustedProxies: readonly string[];
+  /** Where the session secret and revoked sessions live; needed only with tokens. */
+  dataDir: string;
 }
 
 interface Known {
   name: string;
   tokenHash: Buffer;
-  session: string;
-  sessionHash: Buffer;
+  /** Names the token inside its session cookies. */
+  tokenId: string;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * Token auth. Tokens are compared as SHA-256 digests with `timingSafeEqual` (equal lengths, so no
- * length leak), against every token with no early exit. Failed attempts are counted per client
- * address; `trust_proxy` decides whether that address may come from proxy headers.
+ * length leak), against every token with no early exit; a browser then holds a signed session
+ * cookie. Every credential check goes through `judge`, which counts failures per client address.
  */
 export class Auth {
   readonly enabled: boolean;
-  readonly limiter = new FailureLimiter(MAX_FAILURES, FAILURE_WINDOW_MS);
+  readonly #limiter = new FailureLimiter(MAX_FAILURES, FAILURE_WINDOW_MS);
   readonly #known: Known[];
+  readonly #sessions: Sessions | undefined;
+  readonly #trustProxy: boolean;
+  readonly #trustedProxies: AddressRanges;
 
-  constructor(
-    tokens: readonly NamedToken[],
-    readonly trustProxy: boolean,
-  ) {
-    this.enabled = tokens.length > 0;
-    this.#known = tokens.map(({ name, token }) => {
-      const session = createHmac('sha256', token).update('cctv-session-v1').digest('base64url');
-      return { name, tokenHash: sha256(token), session, sessionHash: sha256(session) };
-    });
+  constructor(options: AuthOptions) {
+    this.enabled = options.tokens.length > 0;
+    this.#trustProxy = options.trustProxy;
+    this.#trustedProxies = new AddressRanges(options.trustedProxies);
+    const sessions = this.enabled ? Sessions.open(options.dataDir) : undefined;
+    this.#sessions = sessions;
+    this.#known = sessions ? options.tokens.map(({ name, token }) => ({ name, tokenHash: sha256(token), tokenId: sessions.tokenId(token) })) : [];
   }
 
-  /** Cookie values of the configured tokens: as secret as the tokens (for redaction). */
-  sessionValues(): string[] {
-    return this.#known.map((k) => k.session);
+  static fromConfig(config: Config): Auth {
+    const { server } = config;
+    return new Auth({ tokens: namedTokens(config), trustProxy: server.trust_proxy, trustedProxies: server.trusted_proxies, dataDir: resolve(config.data_dir) });
   }
 
   /** The name of the token `presented` is, or undefined. */
-  matchToken(presented: string): string | undefined {
-    return this.#match(presented, 'tokenHash');
-  }
-
-  #match(presented: string, field: 'tokenHash' | 'sessionHash'): string | undefined {
+  #matchToken(presented: string): string | undefined {
+    if (presented.length > MAX_CREDENTIAL_LENGTH) return undefined;
     const digest = sha256(presented);
     let found: string | undefined;
-    for (const known of this.#known) if (timingSafeEqual(digest, known[field]) && found === undefined) found = known.name;
+    for (const known of this.#known) if (timingSafeEqual(digest, known.tokenHash) && found === undefined) found = known.name;
     return found;
   }
 
-  /** Checks every credential a request carries: `Authorization: Bearer`, `?token=`, the session cookie. */
-  check(request: Request, url = new URL(request.url)): Credentials {
-    return this.checkParts({
-      authorization: request.headers.get('authorization'),
-      query: url.searchParams.get('token'),
-      cookie: request.headers.get('cookie'),
-    });
+  /** A session cookie's value, if it holds a live session of a token still configured. */
+  #matchSession(value: string): { name: string; session: Session } | undefined {
+    if (value.length > MAX_CREDENTIAL_LENGTH) return undefined;
+    const session = this.#sessions?.verify(value);
+    const known = session && this.#known.find((k) => k.tokenId === session.tokenId);
+    return known && session ? { name: known.name, session } : undefined;
   }
 
-  /** The same check on parts taken apart already (a Socket.IO handshake); `token` is its `auth.token`. */
-  checkParts(parts: { authorization?: string | null; query?: string | null; cookie?: string | null; token?: unknown }): Credentials {
-    let presented = false;
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(parts.authorization ?? '')?.[1];
-    const session = readCookie(parts.cookie ?? '', SESSION_COOKIE);
-    const candidates: Array<[string | undefined | null, 'tokenHash' | 'sessionHash', Credentials['via']]> = [
-      [typeof parts.token === 'string' ? parts.token : undefined, 'tokenHash', 'handshake'],
-      [bearer, 'tokenHash', 'bearer'],
-      [parts.query, 'tokenHash', 'query'],
-      [session, 'sessionHash', 'cookie'],
-    ];
-    if (parts.token !== undefined && typeof parts.token !== 'string') presented = true;
-    if (parts.authorization && !bearer) presented = true;
-    for (const [value, field, via] of candidates) {
-      if (value === undefined || value === null) continue;
-      presented = true;
-      const name = value.length <= 1024 ? this.#match(value, field) : undefined;
+  /** Reads every credential a request carries: `Authorization: Bearer`, `?token=`, the session cookie. */
+  check(request: Request, url: URL): Credentials {
+    const authorization = request.headers.get('authorization');
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const query = url.searchParams.get('token');
+    const cookie = readCookie(request.headers.get('cookie') ?? '', SESSION_COOKIE);
+    const presented = authorization !== null || query !== null || cookie !== undefined;
+    for (const [value, via] of [[bearer, 'bearer'], [query, 'query']] as const) {
+      const name = value ? this.#matchToken(value) : undefined;
       if (name) return { presented, name, via };
     }
+    const found = cookie ? this.#matchSession(cookie) : undefined;
+    if (found) return { presented, name: found.name, via: 'cookie', session: found.session };
     return { presented };
   }
 
-  /**
-   * Who is asking, for the failure count: the socket's address, or with `trust_proxy` the one
-   * the proxy reports (CF-Connecting-IP, else the last X-Forwarded-For entry: the address the
-   * proxy itself saw, which the client cannot forge).
-   */
-  clientAddress(request: Request, server: AddressSource | null | undefined): string {
-    if (this.trustProxy) {
-      const cf = request.headers.get('cf-connecting-ip')?.trim();
-      if (cf && isIP(cf)) return cf;
-      const forwarded = request.headers.get('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean).at(-1);
-      if (forwarded && isIP(forwarded)) return forwarded;
-    }
-    try {
-      return server?.requestIP(request)?.address ?? 'unknown';
-    } catch {
-      return 'unknown';
-    }
+  /** Reads a token typed into the login form (or posted as JSON). */
+  checkToken(token: string): Credentials {
+    const name = this.#matchToken(token);
+    return name ? { presented: true, name, via: 'login' } : { presented: true };
   }
 
-  /** The request came over https (directly, or per the trusted proxy): the cookie gets `Secure`. */
-  isHttps(request: Request): boolean {
+  /**
+   * The one judge of credentials, for every route, /login, /api/login and the Socket.IO handshake:
+   * none presented → anonymous (not counted); a good one → ok, always, even from an address that
+   * failed often (behind a tunnel one address may be every visitor); a wrong one → a failure
+   * counted against `address`, refused, or rate-limited once that address has failed too often.
+   */
+  judge(credentials: Credentials, address: string, now = Date.now()): Verdict {
+    if (!credentials.presented) return { outcome: 'anonymous' };
+    if (credentials.name && credentials.via) return { outcome: 'ok', name: credentials.name, via: credentials.via, session: credentials.session };
+    const blocked = this.#limiter.blockedFor(address, now) > 0;
+    // Counted while blocked too, so a guesser who keeps on stays blocked.
+    this.#limiter.fail(address, now);
+    return blocked ? { outcome: 'rate_limited', retryAfterMs: this.#limiter.blockedFor(address, now) } : { outcome: 'refused' };
+  }
+
+  /** `check` and `judge` in one, for a request that may carry credentials anywhere. */
+  authenticate(request: Request, url: URL, server: AddressSource | null | undefined): Verdict {
+    return this.judge(this.check(request, url), this.clientAddress(request, server));
+  }
+
+  /**
+   * Who is asking, for the failure count: the peer's address; or, with `trust_proxy` and a peer
+   * that is a trusted proxy (loopback, or in `trusted_proxies`), the address that proxy reports:
+   * CF-Connecting-IP, else X-Forwarded-For read from the right, past every trusted proxy.
+   */
+  clientAddress(request: Request, server: AddressSource | null | undefined): string {
+    const peer = peerAddress(request, server);
+    if (!this.#fromTrustedProxy(peer)) return peer;
+    const cf = request.headers.get('cf-connecting-ip')?.trim();
+    if (cf && isIP(cf)) return cf;
+    let client = peer;
+    const forwarded = (request.headers.get('x-forwarded-for') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+    for (const hop of forwarded.toReversed()) {
+      if (!isIP(hop)) break;
+      client = hop;
+      if (!this.#isTrustedProxy(hop)) break;
+    }
+    return client;
+  }
+
+  /** The request came over https (directly, or per a trusted proxy): the cookie gets `Secure`. */
+  isHttps(request: Request, server: AddressSource | null | undefined): boolean {
     if (request.url.startsWith('https:')) return true;
-    if (!this.trustProxy) return false;
+    if (!this.#fromTrustedProxy(peerAddress(request, server))) return false;
     const proto = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
     return proto === 'https' || /"scheme"\s*:\s*"https"/.test(request.headers.get('cf-visitor') ?? '');
   }
 
-  /** Set-Cookie for a browser that proved token `name`. */
+  #fromTrustedProxy(peer: string): boolean {
+    return this.#trustProxy && this.#isTrustedProxy(peer);
+  }
+
+  #isTrustedProxy(address: string): boolean {
+    return isLoopbackAddress(address) || this.#trustedProxies.has(address);
+  }
+
+  /** Set-Cookie with a new session for a browser that proved token `name`. */
   sessionCookie(name: string, secure: boolean): string {
-    const session = this.#known.find((k) => k.name === name)!.session;
-    return `${SESSION_COOKIE}=${session}; Path=/; Max-Age=${SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+    const known = this.#known.find((k) => k.name === name)!;
+    return `${SESSION_COOKIE}=${this.#sessions!.issue(known.tokenId)}; Path=/; Max-Age=${SESSION_LIFETIME_S}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  }
+
+  /** Logs out the session a request's cookie holds (if it holds one): that cookie never works again. */
+  revokeSession(request: Request): void {
+    const cookie = readCookie(request.headers.get('cookie') ?? '', SESSION_COOKIE);
+    const found = cookie ? this.#matchSession(cookie) : undefined;
+    if (found) this.#sessions!.revoke(found.session);
   }
 
   /** Set-Cookie that removes the session. */
   static clearCookie(secure: boolean): string {
     return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  }
+}
+
+/** The address of the connection itself ('unknown' where the transport has none). */
+function peerAddress(request: Request, server: AddressSource | null | undefined): string {
+  try {
+    return server?.requestIP(request)?.address ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 

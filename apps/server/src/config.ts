@@ -4,6 +4,7 @@ import { redactUrl } from '@cctv/redact';
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { expectedValue } from './expected.ts';
+import { IP_OR_CIDR_PATTERN } from './ip-ranges.ts';
 
 /**
  * The one config schema. The seed's `config.json` keys load as they are; every field has a
@@ -155,6 +156,11 @@ export const ConfigSchema = t.Object(
           default: false,
           description:
             'Behind a reverse proxy or tunnel (Cloudflare Tunnel, nginx): take the client address from CF-Connecting-IP / X-Forwarded-For (for rate limits) and https from X-Forwarded-Proto. Off: the socket address, as clients could forge those headers.',
+        }),
+        trusted_proxies: t.Array(t.String({ pattern: IP_OR_CIDR_PATTERN, examples: ['10.0.0.5', '172.16.0.0/12', 'fd00::/8'] }), {
+          default: [],
+          description:
+            'With trust_proxy: the proxies whose headers are believed, as addresses or CIDR ranges (IPv4, IPv6), besides loopback (127.0.0.0/8, ::1), which always is; a request from any other peer is judged by its own address.',
         }),
         cors_origins: t.Array(t.String({ pattern: '^(\\*|https?://[^/\\s]+)$', examples: ['https://cctv.example.com', '*'] }), {
           default: [],

@@ -1,42 +1,47 @@
 import { Elysia } from 'elysia';
 import { Auth, SESSION_COOKIE } from './auth.ts';
-import { SOCKET_IO_PATH, type LiveUpdates } from './socketio.ts';
+import { log } from './log.ts';
+import type { LiveUpdates } from './socketio.ts';
 
 /** Routes anyone may call: liveness for monitors, and the way in and out. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/api/health', '/login', '/api/login', '/api/logout']);
 
 /**
  * Guards every route but PUBLIC_PATHS before routing, so a route added later is covered
- * without anyone remembering to: 401 `{"error":"unauthorized"}` without a valid token, 429 with
- * Retry-After once an address has failed too often, and a redirect to `login` for a browser
- * opening the dashboard. Socket.IO checks its own handshake (see `protectSocketIo`).
+ * without anyone remembering to, Socket.IO's handshake and polling included: 401
+ * `{"error":"unauthorized"}` without a valid credential, 429 with Retry-After for a wrong one
+ * once its address has failed too often, and a redirect to `login` for a browser opening the
+ * dashboard. First of all, a request whose Host header makes no URL is answered 400.
  */
 export function authGuard(auth: Auth) {
+  let badHostLogged = false;
   return new Elysia({ name: 'auth-guard' }).onRequest(({ request, set, server }) => {
     set.headers['x-content-type-options'] = 'nosniff';
     // A ?token= in a page's URL must not travel on to other sites in Referer.
     set.headers['referrer-policy'] = 'no-referrer';
+    // Bun builds request.url from the Host header: an empty or malformed one leaves no URL to read.
+    const url = URL.parse(request.url);
+    if (!url) {
+      // Once per process: a client sending these in a loop must not flood the log.
+      if (!badHostLogged) log.warn(`refusing requests whose Host header makes no URL (400), first from ${auth.clientAddress(request, server)}`);
+      badHostLogged = true;
+      set.status = 400;
+      return { error: 'invalid header', parameter: 'host', expected: 'a host name or address, with an optional port' };
+    }
     if (!auth.enabled) return;
-    const url = new URL(request.url);
-    const path = url.pathname;
-    // Open only if the URL's path and the path Elysia's router will take from it both say so (see
-    // routedPath). Socket.IO's one path checks its own handshake (a token may come in CONNECT).
-    const open = (p: string) => PUBLIC_PATHS.has(p) || p === SOCKET_IO_PATH;
-    if (open(path) && open(routedPath(request.url))) return;
+    // Open only if the URL's path and the path Elysia's router will take from it both say so (see routedPath).
+    if (PUBLIC_PATHS.has(url.pathname) && PUBLIC_PATHS.has(routedPath(request.url))) return;
     // (A CORS preflight, which carries no credentials, never gets here: the CORS plugin answers it first.)
-    const address = auth.clientAddress(request, server);
-    const credentials = auth.check(request, url);
-    const wait = auth.limiter.blockedFor(address);
-    if (credentials.presented && wait > 0) return tooManyAttempts(set, wait);
-    if (credentials.name) {
+    const verdict = auth.authenticate(request, url, server);
+    if (verdict.outcome === 'ok') {
       // A page opened with ?token= logs the browser in, so the page's own requests work too.
-      if (credentials.via === 'query' && wantsPage(request)) set.headers['set-cookie'] = auth.sessionCookie(credentials.name, auth.isHttps(request));
+      if (verdict.via === 'query' && wantsPage(request)) set.headers['set-cookie'] = auth.sessionCookie(verdict.name, auth.isHttps(request, server));
       return;
     }
-    if (credentials.presented) auth.limiter.fail(address);
-    // A session from a token since removed: the browser drops it, and stops counting against its address.
-    if (request.headers.get('cookie')?.includes(`${SESSION_COOKIE}=`)) set.headers['set-cookie'] = Auth.clearCookie(auth.isHttps(request));
-    if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+    // A session that ended (logged out, expired, its token removed): the browser drops it.
+    if (request.headers.get('cookie')?.includes(`${SESSION_COOKIE}=`)) set.headers['set-cookie'] = Auth.clearCookie(auth.isHttps(request, server));
+    if (verdict.outcome === 'rate_limited') return tooManyAttempts(set, verdict.retryAfterMs);
+    if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
       // Relative, so it stays under a proxy's path prefix (/cctv/ → /cctv/login).
       set.status = 302;
       set.headers.location = 'login';
@@ -72,48 +77,37 @@ function wantsPage(request: Request): boolean {
 }
 
 /**
- * Socket.IO's handshake takes a token as `auth: { token }`, as `?token=`, as a Bearer header or
- * in the session cookie. A request that carries a wrong one is refused before the Engine.IO
- * session opens; one that carries none may still send `auth.token` in its CONNECT packet, which
- * the middleware checks (and the client sees `connect_error` "unauthorized").
+ * Most Engine.IO sessions one client address may hold at once while auth is off (with auth on,
+ * the guard admits only handshakes with a credential). Each session keeps its handshake's headers
+ * and buffers, and one whose client vanished lingers up to pingInterval + pingTimeout (45 s), so
+ * without a cap one address could hold any number. 32 is many tabs behind one NAT.
+ */
+export const MAX_SESSIONS_PER_ADDRESS = 32;
+
+/**
+ * Socket.IO's side of the guard. Its handshake passed the guard like any request (a credential as
+ * a cookie, `?token=` or a Bearer header: the CONNECT packet's `auth` comes too late, after the
+ * session exists). Here each Engine.IO session learns its client's address, and with auth off an
+ * address that holds MAX_SESSIONS_PER_ADDRESS sessions is refused another (403).
  */
 export function protectSocketIo(live: LiveUpdates, auth: Auth): void {
-  if (!auth.enabled) return;
-  const addresses = new WeakMap<Request, string>();
-  live.engine.opts.allowRequest = async (request, server) => {
+  const sessions = new Map<string, number>();
+  live.engine.on('connection', (socket, request, server) => {
     const address = auth.clientAddress(request, server);
-    addresses.set(request, address);
-    const credentials = auth.check(request);
-    if (!credentials.presented) return;
-    if (auth.limiter.blockedFor(address) > 0) throw 'too many failed attempts';
-    if (credentials.name) return;
-    auth.limiter.fail(address);
-    throw 'unauthorized';
-  };
-  // Bun's engine has no remote address of its own; the handshake's `address` is what we found.
-  live.engine.on('connection', (socket, request) => {
-    (socket as unknown as { remoteAddress: string }).remoteAddress = addresses.get(request) ?? 'unknown';
-  });
-  live.io.use((socket, next) => {
-    const { handshake } = socket;
-    const address = handshake.address ?? 'unknown';
-    const header = (name: string) => {
-      const value = handshake.headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
-    const query = handshake.query.token;
-    const credentials = auth.checkParts({
-      token: (handshake.auth as { token?: unknown } | undefined)?.token,
-      query: typeof query === 'string' ? query : undefined,
-      authorization: header('authorization'),
-      cookie: header('cookie'),
+    // Bun's engine has no remote address of its own; Socket.IO's handshake.address is this.
+    (socket as unknown as { remoteAddress: string }).remoteAddress = address;
+    if (auth.enabled) return;
+    sessions.set(address, (sessions.get(address) ?? 0) + 1);
+    socket.once('close', () => {
+      const left = (sessions.get(address) ?? 1) - 1;
+      if (left > 0) sessions.set(address, left);
+      else sessions.delete(address);
     });
-    if (credentials.presented && auth.limiter.blockedFor(address) > 0) return next(new Error('too many failed attempts'));
-    if (credentials.name) {
-      socket.data.tokenName = credentials.name;
-      return next();
-    }
-    if (credentials.presented) auth.limiter.fail(address);
-    next(new Error('unauthorized'));
   });
+  if (auth.enabled) return;
+  // Called for every Engine.IO request; only a handshake (no sid yet) opens a session.
+  live.engine.opts.allowRequest = async (request, server) => {
+    if (new URL(request.url).searchParams.has('sid')) return;
+    if ((sessions.get(auth.clientAddress(request, server)) ?? 0) >= MAX_SESSIONS_PER_ADDRESS) throw 'too many sessions from this address';
+  };
 }

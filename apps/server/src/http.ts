@@ -1,10 +1,9 @@
 import { Elysia } from 'elysia';
-import { Auth, namedTokens } from './auth.ts';
+import { Auth } from './auth.ts';
 import { corsFor } from './cors.ts';
 import { jsonErrors } from './errors.ts';
 import { authGuard, protectSocketIo } from './guard.ts';
 import { openapiDocs } from './openapi.ts';
-import { addSecrets } from './redact.ts';
 import { configRoutes } from './routes/config.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { detectionRoutes } from './routes/detections.ts';
@@ -17,8 +16,7 @@ import type { ServerState } from './state.ts';
 
 export function createApp(state: ServerState, live: LiveUpdates) {
   const { server } = state.config;
-  const auth = new Auth(namedTokens(state.config), server.trust_proxy);
-  addSecrets(auth.sessionValues());
+  const auth = Auth.fromConfig(state.config);
   protectSocketIo(live, auth);
   return new Elysia()
     // Order matters: short JSON errors everywhere, CORS preflights answered, then the auth guard.

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { Auth } from '../auth.ts';
+import { Auth, SESSION_COOKIE } from '../auth.ts';
 import { tooManyAttempts } from '../guard.ts';
 
 const Unauthorized = t.Object({ error: t.Literal('unauthorized') });
@@ -17,24 +17,40 @@ export function loginRoutes(auth: Auth) {
   return new Elysia({ name: 'login' })
     .get(
       '/login',
-      ({ query, request, set }) => {
-        // Nothing to log in to, or already in: straight to the dashboard.
-        if (!auth.enabled || auth.check(request).name) {
-          set.status = 302;
-          set.headers.location = './';
-          return '';
+      ({ query, request, server, set }) => {
+        // Nothing to log in to: straight to the dashboard.
+        if (!auth.enabled) return redirect(set, './', 302);
+        // A credential here (a cookie, ?token=, Bearer) is judged like on any other route.
+        const verdict = auth.authenticate(request, new URL(request.url), server);
+        const secure = auth.isHttps(request, server);
+        if (verdict.outcome === 'ok') {
+          // /login?token=… logs the browser in, as any page opened with ?token= does.
+          if (verdict.via === 'query') set.headers['set-cookie'] = auth.sessionCookie(verdict.name, secure);
+          return redirect(set, './', 302);
         }
         set.headers['content-type'] = 'text/html; charset=utf-8';
         set.headers['cache-control'] = 'no-store';
         set.headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-        return loginPage(query.error === 'rate_limited' ? `Too many failed attempts: try again in ${query.retry_after ?? 60} s.` : query.error ? 'That token is not valid.' : '');
+        if (verdict.outcome !== 'anonymous' && request.headers.get('cookie')?.includes(`${SESSION_COOKIE}=`)) set.headers['set-cookie'] = Auth.clearCookie(secure);
+        if (verdict.outcome === 'rate_limited') {
+          const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+          set.status = 429;
+          set.headers['retry-after'] = String(seconds);
+          return loginPage(rateLimitedMessage(seconds));
+        }
+        if (verdict.outcome === 'refused') {
+          set.status = 401;
+          return loginPage(NOT_VALID);
+        }
+        return loginPage(query.error === 'rate_limited' ? rateLimitedMessage(query.retry_after ?? 60) : query.error ? NOT_VALID : '');
       },
       {
         query: t.Object({
           error: t.Optional(t.Union([t.Literal('unauthorized'), t.Literal('rate_limited')], { error: 'error: expected "unauthorized" or "rate_limited"' })),
           retry_after: t.Optional(t.Integer({ minimum: 0, maximum: 86_400, error: 'retry_after: expected a whole number from 0 to 86400' })),
+          token: t.Optional(t.String({ description: 'A token: logs the browser in and goes to the dashboard' })),
         }),
-        detail: { summary: 'The login page (a form that posts a token to api/login)', security: [] },
+        detail: { summary: 'The login page (a form that posts a token to api/login); 401 for a wrong credential, 429 once its address has failed too often', security: [] },
       },
     )
     .post(
@@ -42,21 +58,18 @@ export function loginRoutes(auth: Auth) {
       ({ body, request, server, set }) => {
         if (!auth.enabled) return { name: null, auth: false };
         const form = !(request.headers.get('content-type') ?? '').includes('json');
-        const address = auth.clientAddress(request, server);
-        const rateLimited = (waitMs: number) =>
-          form ? redirect(set, `../login?error=rate_limited&retry_after=${Math.ceil(waitMs / 1000)}`) : tooManyAttempts(set, waitMs);
-        const wait = auth.limiter.blockedFor(address);
-        if (wait > 0) return rateLimited(wait);
-        const name = auth.matchToken(body.token);
-        if (!name) {
-          auth.limiter.fail(address);
-          if (form) return redirect(set, '../login?error=unauthorized');
-          set.status = 401;
-          return { error: 'unauthorized' as const };
+        const verdict = auth.judge(auth.checkToken(body.token), auth.clientAddress(request, server));
+        switch (verdict.outcome) {
+          case 'ok':
+            set.headers['set-cookie'] = auth.sessionCookie(verdict.name, auth.isHttps(request, server));
+            return form ? redirect(set, '../') : { name: verdict.name, auth: true };
+          case 'rate_limited':
+            return form ? redirect(set, `../login?error=rate_limited&retry_after=${Math.ceil(verdict.retryAfterMs / 1000)}`) : tooManyAttempts(set, verdict.retryAfterMs);
+          default:
+            if (form) return redirect(set, '../login?error=unauthorized');
+            set.status = 401;
+            return { error: 'unauthorized' as const };
         }
-        set.headers['set-cookie'] = auth.sessionCookie(name, auth.isHttps(request));
-        if (form) return redirect(set, '../');
-        return { name, auth: true };
       },
       {
         body: Login,
@@ -66,25 +79,32 @@ export function loginRoutes(auth: Auth) {
           401: Unauthorized,
           429: TooMany,
         },
-        detail: { summary: 'Log in with a token: sets the session cookie (HttpOnly, SameSite=Strict; Secure over https). A form post is redirected to the dashboard', security: [] },
+        detail: { summary: 'Log in with a token: sets a session cookie (HttpOnly, SameSite=Strict, 30 days; Secure over https). A form post is redirected to the dashboard', security: [] },
       },
     )
     .post(
       '/api/logout',
-      ({ request, set }) => {
-        set.headers['set-cookie'] = Auth.clearCookie(auth.isHttps(request));
+      ({ request, server, set }) => {
+        if (auth.enabled) auth.revokeSession(request);
+        set.headers['set-cookie'] = Auth.clearCookie(auth.isHttps(request, server));
         if (!(request.headers.get('content-type') ?? '').includes('json') && request.headers.get('accept')?.includes('text/html')) return redirect(set, '../login');
         return { logged_out: true };
       },
       {
         response: { 200: t.Object({ logged_out: t.Literal(true) }), 303: t.String() },
-        detail: { summary: 'Log out: removes the session cookie', security: [] },
+        detail: { summary: 'Log out: ends the session (its cookie never works again, restarts included) and removes the cookie', security: [] },
       },
     );
 }
 
-function redirect(set: { status?: number | string; headers: Record<string, string | number> }, location: string) {
-  set.status = 303;
+const NOT_VALID = 'That token is not valid.';
+
+function rateLimitedMessage(seconds: number): string {
+  return `Too many failed attempts: try again in ${seconds} s.`;
+}
+
+function redirect(set: { status?: number | string; headers: Record<string, string | number> }, location: string, status: 302 | 303 = 303) {
+  set.status = status;
   set.headers.location = location;
   return '';
 }
