@@ -2,7 +2,7 @@ export { Integrations, SHEETS_DEFAULTS, TELEGRAM_DEFAULTS } from './integrations
 export type { IntegrationsOptions, IntegrationsStatus } from './integrations.ts';
 export { SheetsIntegration, ROW_COLUMNS } from './sheets.ts';
 export type { Counts, EventRow, SheetsSettings } from './sheets.ts';
-export { TelegramIntegration } from './telegram.ts';
+export { cameraLabel, TelegramIntegration } from './telegram.ts';
 export type { CommandSources, TelegramMessage, TelegramSettings } from './telegram.ts';
 export { Outbox } from './outbox.ts';
 export type { Added, OutboxItem, OutboxOptions } from './outbox.ts';

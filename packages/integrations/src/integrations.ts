@@ -36,7 +36,7 @@ export const SHEETS_DEFAULTS: SheetsSettings = {
   enabled: true,
   pollIntervalS: 5,
   countsRange: 'Counts!A2:B2',
-  eventsRange: 'Events!A:G',
+  eventsRange: 'Events!A:H',
   apiRoot: 'https://sheets.googleapis.com/',
   valueInputOption: 'RAW',
   eventClasses: [],
@@ -84,7 +84,7 @@ export class Integrations {
     const outboxOptions = options.outbox ?? { path: './data/outbox.sqlite', maxEntries: 1000 };
     const retry = options.retry ?? { initialMs: 1000, maxMs: 300_000 };
     const log = options.log ?? console;
-    const commands = options.commands ?? { status: () => 'running', stats: () => 'no stats', snapshot: () => undefined };
+    const commands: CommandSources = options.commands ?? { status: () => 'running', stats: () => 'no stats', snapshot: async () => ({ text: 'No camera.' }) };
     const redactor = options.redactor ?? new Redactor();
     redactor.add([telegram.botToken]);
     this.#log = redactingLogger(log, redactor, 'integrations');
@@ -142,9 +142,9 @@ export class Integrations {
   }
 
   /** The camera's state (Streaming, Reconnecting, Failed, …) whenever it changes. */
-  onCameraStatus(state: string, reason: string | null, camera?: string): void {
+  onCameraStatus(state: string, reason: string | null, camera?: string, cameraId?: string): void {
     if (this.#stopped) return;
-    this.#guard('camera status', () => this.telegram.onCameraStatus(state, reason, camera));
+    this.#guard('camera status', () => this.telegram.onCameraStatus(state, reason, camera, cameraId));
   }
 
   /** A failure to queue (a full disk, say) is logged; it must not break the caller (the video pipeline). */
@@ -160,7 +160,7 @@ export class Integrations {
   #keepSnapshot(event: DetectionEvent, at: number): string {
     const settings = this.#options.snapshots;
     if (!settings || !event.snapshot?.byteLength) return '';
-    const name = `${new Date(at).toISOString().replaceAll(':', '-')}-${event.camera.replace(/[^\w.-]/g, '_')}.jpg`;
+    const name = `${new Date(at).toISOString().replaceAll(':', '-')}-${(event.cameraId ?? event.camera).replace(/[^\w.-]/g, '_')}.jpg`;
     try {
       ensurePrivateDir(settings.dir);
       writePrivateFile(join(settings.dir, name), event.snapshot);

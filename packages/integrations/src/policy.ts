@@ -9,7 +9,10 @@ export interface Detection {
 export interface DetectionEvent {
   /** When the frame was captured (ms since the epoch, or a Date). */
   at: number | Date;
+  /** The camera's name, as people call it. */
   camera: string;
+  /** The camera's id, where it has one besides its name (default: the name). */
+  cameraId?: string;
   detections: readonly Detection[];
   /** The frame as JPEG (with boxes drawn), sent with alerts and kept as the row's snapshot. */
   snapshot?: Uint8Array;
@@ -82,7 +85,7 @@ export class EventPolicy {
     }
     const fired: ClassHit[] = [];
     for (const hit of byClass.values()) {
-      const key = `${event.camera}\u0000${hit.className}`;
+      const key = `${event.cameraId ?? event.camera}\u0000${hit.className}`;
       const last = this.#lastFired.get(key);
       if (last !== undefined && now.getTime() - last < this.options.cooldownS * 1000 && now.getTime() >= last) continue;
       this.#lastFired.set(key, now.getTime());

@@ -22,7 +22,7 @@ export interface SheetsSettings {
   spreadsheetId?: string;
   /** A1 range whose first two cells are inbound and outbound, e.g. `Counts!A2:B2`. */
   countsRange: string;
-  /** A1 range rows are appended to, e.g. `Events!A:G`. */
+  /** A1 range rows are appended to, e.g. `Events!A:H`. */
   eventsRange: string;
   /** Sheets API root (default https://sheets.googleapis.com/). */
   apiRoot: string;
@@ -45,7 +45,9 @@ export interface Counts {
 export interface EventRow {
   id: string;
   time: string;
+  /** The camera's name, and its id (rows queued by an older version have none). */
   camera: string;
+  camera_id?: string;
   class: string;
   count: number;
   confidence: number;
@@ -53,7 +55,7 @@ export interface EventRow {
 }
 
 /** Column order of an appended row. */
-export const ROW_COLUMNS = ['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id'] as const;
+export const ROW_COLUMNS = ['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id', 'camera_id'] as const;
 
 export const SHEETS_DESTINATION = 'sheets';
 
@@ -166,7 +168,7 @@ export class SheetsIntegration {
     const reference = snapshot(hits);
     const time = new Date(event.at).toISOString();
     for (const hit of hits) {
-      const row: EventRow = { id: crypto.randomUUID(), time, camera: event.camera, class: hit.className, count: hit.count, confidence: Math.round(hit.confidence * 1000) / 1000, snapshot: reference };
+      const row: EventRow = { id: crypto.randomUUID(), time, camera: event.camera, camera_id: event.cameraId ?? event.camera, class: hit.className, count: hit.count, confidence: Math.round(hit.confidence * 1000) / 1000, snapshot: reference };
       const { dropped } = this.outbox.add(SHEETS_DESTINATION, row);
       if (dropped) this.log.warn(`outbox full (${this.outbox.maxEntries} rows): dropped the ${dropped} oldest; ${this.outbox.counter(SHEETS_DESTINATION, 'dropped')} dropped in all`);
     }
@@ -264,7 +266,7 @@ export class SheetsIntegration {
         range: this.settings.eventsRange,
         valueInputOption: this.settings.valueInputOption,
         insertDataOption: 'INSERT_ROWS',
-        requestBody: { values: rows.map((row) => ROW_COLUMNS.map((column) => row[column])) },
+        requestBody: { values: rows.map((row) => ROW_COLUMNS.map((column) => row[column] ?? '')) },
       },
       { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
     );

@@ -38,8 +38,17 @@ export interface CommandSources {
   status(): string;
   /** Text for /stats. */
   stats(): string;
-  /** The latest frame as JPEG for /snapshot, if there is one. */
-  snapshot(): Uint8Array | undefined;
+  /**
+   * The newest frame of a camera as JPEG for `/snapshot [camera]` (the first camera when none is
+   * named), with the camera's name for the caption; or the text to answer instead (no such
+   * camera, no frame yet).
+   */
+  snapshot(camera: string | undefined): Promise<{ jpeg: Uint8Array; camera: string } | { text: string }>;
+}
+
+/** A camera in messages: its name, and its id where that differs ("Lobby (ground floor) [lobby]"). */
+export function cameraLabel(name: string, id = name): string {
+  return name === id ? name : `${name} [${id}]`;
 }
 
 /** A queued Telegram message: a photo with a caption (the JPEG is the outbox item's attachment) or text. */
@@ -52,7 +61,7 @@ type ApiSignal = Parameters<Api['getMe']>[0];
 const apiSignal = (signal: AbortSignal) => signal as unknown as ApiSignal;
 
 const DOWN_STATES = new Set(['Reconnecting', 'Failed']);
-const COMMANDS = ['/status: camera and integrations', '/snapshot: the latest frame', '/stats: counters'];
+const COMMANDS = ['/status: every camera and the integrations', '/snapshot [camera]: the latest frame (of the first camera, or the one named)', '/stats: counters'];
 
 /**
  * Telegram through grammY: detection alerts with a snapshot and camera down/up messages through
@@ -64,8 +73,9 @@ export class TelegramIntegration {
   readonly #policy: EventPolicy;
   readonly #courier: Courier<TelegramMessage> | undefined;
   #polling: { controller: AbortController; done: Promise<void> } | undefined;
-  #cameraDownSince: number | undefined;
-  #cameraSeenUp = false;
+  /** Per camera id: when it went down (while it is down), and whether it was ever up (no "down" before the first frame). */
+  readonly #downSince = new Map<string, number>();
+  readonly #seenUp = new Set<string>();
   #botUsername: string | undefined;
 
   constructor(
@@ -128,7 +138,7 @@ export class TelegramIntegration {
     const hits = this.#policy.hits(event);
     if (hits.length === 0) return hits;
     const what = hits.map((h) => `${h.className}${h.count > 1 ? ` ×${h.count}` : ''} (${Math.round(h.confidence * 100)} %)`).join(', ');
-    const caption = `🚨 ${what} on camera ${event.camera} at ${new Date(event.at).toISOString()}`;
+    const caption = `🚨 ${what} on camera ${cameraLabel(event.camera, event.cameraId)} at ${new Date(event.at).toISOString()}`;
     // Telegram's limits: 1024 characters for a caption, 4096 for a message.
     if (event.snapshot?.byteLength) this.#queue({ kind: 'photo', caption: caption.slice(0, 1024) }, event.snapshot);
     else this.#queue({ kind: 'text', text: caption });
@@ -136,18 +146,20 @@ export class TelegramIntegration {
   }
 
   /** Camera state changes: a message when a streaming camera goes down and when it comes back. */
-  onCameraStatus(state: string, reason: string | null, camera = 'default'): void {
+  onCameraStatus(state: string, reason: string | null, camera = 'default', cameraId = camera): void {
     if (!this.enabled || !this.settings.cameraAlerts) return;
+    const label = cameraLabel(camera, cameraId);
+    const downSince = this.#downSince.get(cameraId);
     if (state === 'Streaming') {
-      if (this.#cameraDownSince !== undefined) {
-        const downS = Math.round((Date.now() - this.#cameraDownSince) / 1000);
-        this.#queue({ kind: 'text', text: `✅ Camera ${camera} is back (down for ${formatDuration(downS)})` });
+      if (downSince !== undefined) {
+        const downS = Math.round((Date.now() - downSince) / 1000);
+        this.#queue({ kind: 'text', text: `✅ Camera ${label} is back (down for ${formatDuration(downS)})` });
       }
-      this.#cameraDownSince = undefined;
-      this.#cameraSeenUp = true;
-    } else if (DOWN_STATES.has(state) && this.#cameraSeenUp && this.#cameraDownSince === undefined) {
-      this.#cameraDownSince = Date.now();
-      this.#queue({ kind: 'text', text: `⚠️ Camera ${camera} is down (${state}${reason ? `: ${reason}` : ''})`.slice(0, 4096) });
+      this.#downSince.delete(cameraId);
+      this.#seenUp.add(cameraId);
+    } else if (DOWN_STATES.has(state) && this.#seenUp.has(cameraId) && downSince === undefined) {
+      this.#downSince.set(cameraId, Date.now());
+      this.#queue({ kind: 'text', text: `⚠️ Camera ${label} is down (${state}${reason ? `: ${reason}` : ''})`.slice(0, 4096) });
     }
   }
 
@@ -243,9 +255,9 @@ export class TelegramIntegration {
 
   async #handle(update: Update, signal: AbortSignal): Promise<void> {
     const message: Message | undefined = update.message;
-    const command = message?.text ? /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s|$)/.exec(message.text) : null;
+    const command = message?.text ? /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(\S+))?\s*$/.exec(message.text) : null;
     if (!message || !command) return;
-    const [, name, addressee] = command;
+    const [, name, addressee, argument] = command;
     if (addressee && this.#botUsername && addressee.toLowerCase() !== this.#botUsername.toLowerCase()) return;
     if (String(message.chat.id) !== String(this.settings.chatId)) {
       this.log.warn(`ignored /${name} from chat ${message.chat.id} (only the configured chat_id is answered)`);
@@ -261,9 +273,9 @@ export class TelegramIntegration {
         await api.sendMessage(chat, this.sources.stats(), {}, apiSignal(signal));
         return;
       case 'snapshot': {
-        const jpeg = this.sources.snapshot();
-        if (jpeg) await api.sendPhoto(chat, new InputFile(jpeg, 'snapshot.jpg'), { caption: `Snapshot at ${new Date().toISOString()}` }, apiSignal(signal));
-        else await api.sendMessage(chat, 'No frame yet: the camera has not sent a picture.', {}, apiSignal(signal));
+        const snapshot = await this.sources.snapshot(argument);
+        if ('jpeg' in snapshot) await api.sendPhoto(chat, new InputFile(snapshot.jpeg, 'snapshot.jpg'), { caption: `${snapshot.camera} at ${new Date().toISOString()}` }, apiSignal(signal));
+        else await api.sendMessage(chat, snapshot.text, {}, apiSignal(signal));
         return;
       }
       case 'start':

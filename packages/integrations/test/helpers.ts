@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Integrations, SHEETS_DEFAULTS, TELEGRAM_DEFAULTS, type IntegrationsOptions, type Logger, type SheetsSettings, type TelegramSettings } from '../src/index.ts';
+import { Integrations, SHEETS_DEFAULTS, TELEGRAM_DEFAULTS, type CommandSources, type IntegrationsOptions, type Logger, type SheetsSettings, type TelegramSettings } from '../src/index.ts';
 
 export const dir = mkdtempSync(join(tmpdir(), 'cctv-integrations-'));
 let n = 0;
@@ -32,7 +32,7 @@ export function integrations(options: {
   maxEntries?: number;
   log?: Logger;
   status?: () => string;
-  snapshot?: () => Uint8Array | undefined;
+  snapshot?: CommandSources['snapshot'];
   snapshots?: IntegrationsOptions['snapshots'];
 }): Integrations {
   return new Integrations({
@@ -41,7 +41,7 @@ export function integrations(options: {
     outbox: { path: options.outboxPath ?? outboxFile(), maxEntries: options.maxEntries ?? 100 },
     retry: { initialMs: 50, maxMs: 300 },
     snapshots: options.snapshots,
-    commands: { status: options.status ?? (() => 'Camera: Streaming at 15 fps'), stats: () => 'Detections: 0', snapshot: options.snapshot ?? (() => undefined) },
+    commands: { status: options.status ?? (() => 'Camera: Streaming at 15 fps'), stats: () => 'Detections: 0', snapshot: options.snapshot ?? (async () => ({ text: 'No frame yet.' })) },
     log: options.log ?? captureLog(),
   });
 }

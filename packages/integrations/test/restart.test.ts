@@ -40,7 +40,7 @@ describe('a restart of ours, without a goodbye', () => {
   it('delivers every row and alert queued before a SIGKILL exactly once, in order, once the services are back', async () => {
     const telegram = startTelegramApi({ chats: [1001] });
     const google = startGoogleApis();
-    google.appended.set('Events!A:G', []);
+    google.appended.set('Events!A:H', []);
     google.ranges.set('Counts!A2:B2', [[3, 4]]);
     const options = {
       sheets: { ...SHEETS_OFF, enabled: true, credentialsFile: google.writeKeyFile(dir), spreadsheetId: google.spreadsheetId, apiRoot: google.apiRoot, pollIntervalS: 0.5 },
@@ -61,12 +61,12 @@ describe('a restart of ours, without a goodbye', () => {
       telegram.up();
       google.up();
       await telegram.waitFor(() => telegram.delivered.length >= 5, 10_000, 'five Telegram messages');
-      await google.waitFor(() => google.appended.get('Events!A:G')!.length >= 4, 10_000, 'four rows');
+      await google.waitFor(() => google.appended.get('Events!A:H')!.length >= 4, 10_000, 'four rows');
       await Bun.sleep(500);
       await second.kill();
 
       expect(telegram.delivered.map((c) => /(?:camera|Camera) (\w+)/.exec(String(c.params.caption ?? c.params.text))![1])).toEqual(['a', 'b', 'cam', 'c', 'd']);
-      expect(google.appended.get('Events!A:G')!.map((row) => row[1])).toEqual(['a', 'b', 'c', 'd']);
+      expect(google.appended.get('Events!A:H')!.map((row) => row[1])).toEqual(['a', 'b', 'c', 'd']);
       expect(second.logs()).toMatch(/holds 7 message\(s\) from before/);
     } finally {
       await telegram.stop();

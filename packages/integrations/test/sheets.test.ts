@@ -2,7 +2,7 @@ import { startGoogleApis, type FakeGoogle } from '@cctv/testbed';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Outbox, ROW_COLUMNS, type Integrations, type SheetsSettings } from '../src/index.ts';
+import { Outbox, ROW_COLUMNS, type EventRow, type Integrations, type SheetsSettings } from '../src/index.ts';
 import { captureLog, dir, integrations, jpeg, outboxFile, until } from './helpers.ts';
 
 let google: FakeGoogle;
@@ -42,7 +42,7 @@ describe('Google Sheets through an Apps Script web app', () => {
     const at = Date.parse('2026-11-25T08:30:00Z');
     i.onDetections(event('gate', 'person', at));
     await until(() => google.webappRows.length === 1, 5000, 'the row');
-    expect(google.webappRows[0]).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), time: '2026-11-25T08:30:00.000Z', camera: 'gate', class: 'person', count: 2, confidence: 0.87, snapshot: '' });
+    expect(google.webappRows[0]).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), time: '2026-11-25T08:30:00.000Z', camera: 'gate', camera_id: 'gate', class: 'person', count: 2, confidence: 0.87, snapshot: '' });
     const post = google.requests.find((r) => r.method === 'POST')!;
     expect(post.headers['content-type']).toBe('application/json');
     expect(post.headers['content-encoding']).toBeUndefined();
@@ -79,7 +79,7 @@ describe('Google Sheets through an Apps Script web app', () => {
 describe('Google Sheets through the Sheets API with a service account', () => {
   it('gets a token with a signed JWT from the key file\'s token_uri, reads the counts and appends rows', async () => {
     google.ranges.set('Counts!A2:B2', [[21, '8']]);
-    google.appended.set('Events!A:G', []);
+    google.appended.set('Events!A:H', []);
     const photo = await jpeg();
     const snapshots = join(dir, 'snapshots');
     const i = sheets(api(), { snapshots: { dir: snapshots, keep: 10 } });
@@ -88,10 +88,10 @@ describe('Google Sheets through the Sheets API with a service account', () => {
     expect(google.tokensIssued).toBe(1);
 
     i.onDetections({ ...event('gate', 'car', Date.parse('2026-11-25T09:00:00Z')), snapshot: photo });
-    await until(() => google.appended.get('Events!A:G')!.length === 1, 5000, 'the row');
-    const [row] = google.appended.get('Events!A:G')!;
-    expect(ROW_COLUMNS).toEqual(['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id']);
-    expect(row).toEqual(['2026-11-25T09:00:00.000Z', 'gate', 'car', 2, 0.87, '2026-11-25T09-00-00.000Z-gate.jpg', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    await until(() => google.appended.get('Events!A:H')!.length === 1, 5000, 'the row');
+    const [row] = google.appended.get('Events!A:H')!;
+    expect(ROW_COLUMNS).toEqual(['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id', 'camera_id']);
+    expect(row).toEqual(['2026-11-25T09:00:00.000Z', 'gate', 'car', 2, 0.87, '2026-11-25T09-00-00.000Z-gate.jpg', expect.stringMatching(/^[0-9a-f-]{36}$/), 'gate']);
     expect(readFileSync(join(snapshots, row![5] as string))).toEqual(Buffer.from(photo));
     expect(statSync(snapshots).mode & 0o777).toBe(0o700);
     expect(statSync(join(snapshots, row![5] as string)).mode & 0o777).toBe(0o600);
@@ -133,12 +133,12 @@ describe('Google Sheets through the Sheets API with a service account', () => {
 
   it('waits as long as Retry-After says on a 429, then appends once', async () => {
     google.ranges.set('Counts!A2:B2', [[1, 1]]);
-    google.appended.set('Events!A:G', []);
+    google.appended.set('Events!A:H', []);
     const i = sheets(api({ pollIntervalS: 60 }));
     await until(() => i.counts().inbound === 1, 5000, 'first counts');
     google.failNext('sheets', 1, { status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: "Quota exceeded for quota metric 'Write requests'", status: 'RESOURCE_EXHAUSTED' } } });
     i.onDetections(event('gate'));
-    await until(() => google.appended.get('Events!A:G')!.length === 1, 5000, 'the row');
+    await until(() => google.appended.get('Events!A:H')!.length === 1, 5000, 'the row');
     const attempts = appendRequests();
     expect(attempts).toHaveLength(2);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(950);
@@ -146,7 +146,7 @@ describe('Google Sheets through the Sheets API with a service account', () => {
 
   it('keeps rows while Google is away and appends each exactly once, in order, across a restart of ours', async () => {
     google.ranges.set('Counts!A2:B2', [[1, 1]]);
-    google.appended.set('Events!A:G', []);
+    google.appended.set('Events!A:H', []);
     const path = outboxFile();
     const key = google.writeKeyFile(dir);
     await google.down();
@@ -160,9 +160,9 @@ describe('Google Sheets through the Sheets API with a service account', () => {
     const second = sheets(api({ credentialsFile: key }), { outboxPath: path });
     for (const camera of ['d', 'e']) second.onDetections(event(camera));
     google.up();
-    await until(() => google.appended.get('Events!A:G')!.length >= 5, 10_000, 'five rows');
+    await until(() => google.appended.get('Events!A:H')!.length >= 5, 10_000, 'five rows');
     await Bun.sleep(300);
-    const rows = google.appended.get('Events!A:G')!;
+    const rows = google.appended.get('Events!A:H')!;
     expect(rows.map((r) => r[1])).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(new Set(rows.map((r) => r[6])).size).toBe(5);
     // The backlog went out in one request.
@@ -173,20 +173,21 @@ describe('Google Sheets through the Sheets API with a service account', () => {
   it('does not append a row twice when the process died between appending and marking it delivered', async () => {
     const path = outboxFile();
     const crashed = new Outbox({ path, maxEntries: 10 });
-    const row = { id: '11111111-2222-4333-8444-555555555555', time: '2026-11-25T10:00:00.000Z', camera: 'gate', class: 'person', count: 1, confidence: 0.9, snapshot: '' };
+    // Rows queued by a version that wrote no camera_id: appended with that cell empty.
+    const row: EventRow = { id: '11111111-2222-4333-8444-555555555555', time: '2026-11-25T10:00:00.000Z', camera: 'gate', class: 'person', count: 1, confidence: 0.9, snapshot: '' };
     const later = { ...row, id: '11111111-2222-4333-8444-666666666666', camera: 'yard' };
     crashed.add('sheets', row);
     crashed.add('sheets', later);
     crashed.sending([crashed.peek('sheets')[0]!.id]);
     crashed.close();
     // The append had reached the sheet before the crash.
-    google.appended.set('Events!A:G', [ROW_COLUMNS.map((c) => row[c])]);
+    google.appended.set('Events!A:H', [ROW_COLUMNS.map((c) => row[c] ?? '')]);
     google.ranges.set('Counts!A2:B2', [[0, 0]]);
 
     const log = captureLog();
     const i = sheets(api(), { outboxPath: path, log });
     await until(() => i.status().sheets.queued === 0, 5000, 'outbox drained');
-    expect(google.appended.get('Events!A:G')!.map((r) => r[1])).toEqual(['gate', 'yard']);
+    expect(google.appended.get('Events!A:H')!.map((r) => r[1])).toEqual(['gate', 'yard']);
     expect(log.text()).toMatch(/1 row\(s\) were already in the sheet/);
   });
 });

@@ -64,28 +64,56 @@ describe('Telegram alerts', () => {
     expect(fake.delivered.map((c) => c.params.text)).toEqual([expect.stringMatching(/down \(Reconnecting: Connection refused\)/), expect.stringMatching(/is back \(down for \d+ s\)/)]);
   });
 
+  it('tells cameras apart: each goes down and comes back on its own, named with its id', async () => {
+    fake = startTelegramApi({ chats: [CHAT] });
+    const i = telegram(fake);
+    i.onCameraStatus('Streaming', null, 'Front door', 'door');
+    i.onCameraStatus('Streaming', null, 'yard', 'yard');
+    i.onCameraStatus('Reconnecting', 'Connection refused', 'Front door', 'door');
+    // The yard camera never went down: its Streaming says nothing; the door's says it is back.
+    i.onCameraStatus('Streaming', null, 'yard', 'yard');
+    i.onCameraStatus('Streaming', null, 'Front door', 'door');
+    i.onDetections({ at: Date.now(), camera: 'yard', cameraId: 'yard', detections: [{ className: 'person', confidence: 0.9 }] });
+    await fake.waitFor(() => fake!.delivered.length === 3, 5000, 'down, back, alert');
+    expect(fake.delivered.map((c) => c.params.text)).toEqual([
+      expect.stringMatching(/^⚠️ Camera Front door \[door\] is down \(Reconnecting: Connection refused\)/),
+      expect.stringMatching(/^✅ Camera Front door \[door\] is back/),
+      expect.stringMatching(/^🚨 person \(90 %\) on camera yard at /),
+    ]);
+  });
+
   it('answers /status and /snapshot in the configured chat, and ignores another chat (logged, without the token)', async () => {
     fake = startTelegramApi({ chats: [CHAT, 999] });
     const log = captureLog();
     const frame = await jpeg(160, 120);
-    telegram(fake, { log, status: () => 'Camera: Streaming at 15 fps', snapshot: () => frame });
+    const asked: Array<string | undefined> = [];
+    const snapshot = async (camera: string | undefined) => {
+      asked.push(camera);
+      return camera === 'nowhere' ? { text: 'No camera "nowhere"; cameras: door' } : { jpeg: frame, camera: 'door' };
+    };
+    telegram(fake, { log, status: () => 'Camera: Streaming at 15 fps', snapshot });
     fake.userSays(999, '/status');
     fake.userSays(CHAT, '/status@cctv_test_bot');
     fake.userSays(CHAT, '/snapshot');
     fake.userSays(CHAT, 'hello');
-    await fake.waitFor(() => fake!.delivered.length === 2, 5000, 'two answers');
+    fake.userSays(CHAT, '/snapshot nowhere');
+    await fake.waitFor(() => fake!.delivered.length === 3, 5000, 'three answers');
     await Bun.sleep(200);
     expect(fake.delivered.map((c) => [c.method, Number(c.params.chat_id)])).toEqual([
       ['sendMessage', CHAT],
       ['sendPhoto', CHAT],
+      ['sendMessage', CHAT],
     ]);
     expect(fake.delivered[0]!.params.text).toBe('Camera: Streaming at 15 fps');
     expect(jpegSize(fake.delivered[1]!.photo!.bytes)).toEqual({ width: 160, height: 120 });
+    expect(fake.delivered[1]!.params.caption).toMatch(/^door at /);
+    expect(fake.delivered[2]!.params.text).toBe('No camera "nowhere"; cameras: door');
+    expect(asked).toEqual([undefined, 'nowhere']);
     expect(log.text()).toMatch(/ignored \/status from chat 999/);
     expect(log.text()).not.toContain(fake.token.split(':')[1]);
     // Long polling confirms what it answered: the next getUpdates asks for a later offset.
     const offsets = fake.calls.filter((c) => c.method === 'getUpdates').map((c) => Number(c.params.offset ?? 0));
-    expect(Math.max(...offsets)).toBe(5);
+    expect(Math.max(...offsets)).toBe(6);
   });
 
   it('keeps alerts while Telegram is away and delivers each exactly once, in order, even across a restart of ours', async () => {
@@ -171,7 +199,8 @@ describe('Telegram answering no', () => {
       i.onCameraStatus('Streaming', null, `cam${n}`);
       i.onCameraStatus('Reconnecting', 'x', `cam${n}`);
     }
-    await fake.waitFor(() => fake!.delivered.length === 5, 5000, 'all five');
-    expect(fake.delivered.map((c) => /Camera (cam\d) is (\w+)/.exec(String(c.params.text))!.slice(1).join(' '))).toEqual(['cam1 down', 'cam2 back', 'cam2 down', 'cam3 back', 'cam3 down']);
+    for (const n of [1, 2, 3]) i.onCameraStatus('Streaming', null, `cam${n}`);
+    await fake.waitFor(() => fake!.delivered.length === 6, 10_000, 'all six');
+    expect(fake.delivered.map((c) => /Camera (cam\d) is (\w+)/.exec(String(c.params.text))!.slice(1).join(' '))).toEqual(['cam1 down', 'cam2 down', 'cam3 down', 'cam1 back', 'cam2 back', 'cam3 back']);
   });
 });
