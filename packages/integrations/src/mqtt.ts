@@ -191,7 +191,11 @@ export class MqttIntegration {
     if (this.#accepting()) this.#setState(this.topics.detectState(camera), enabled ? 'ON' : 'OFF');
   }
 
-  /** The JPEG of the latest alert-worthy detection: `<camera>/snapshot`, retained (Home Assistant's image entity shows it). */
+  /**
+   * The JPEG of the latest alert-worthy detection: `<camera>/snapshot`, retained (Home Assistant's
+   * image entity shows it). Once per alert, not per frame: each call is one publish of the whole
+   * JPEG, and the bytes are kept (not copied) to send again on the next connection.
+   */
   snapshot(camera: string, jpeg: Uint8Array): void {
     if (this.#accepting()) this.#setState(this.topics.snapshot(camera), jpeg);
   }
@@ -199,7 +203,14 @@ export class MqttIntegration {
   /** A tracking event: `<base>/events` as JSON, QoS 1, queued (bounded) while the broker is away. */
   event(event: MqttEvent): void {
     if (!this.#accepting()) return;
-    const droppedOldest = this.#events.add(this.topics.events, JSON.stringify(event));
+    let payload: string;
+    try {
+      payload = JSON.stringify(event);
+    } catch (error) {
+      this.#log.error(`event on camera ${event.camera} not sent: ${(error as Error).message}`);
+      return;
+    }
+    const droppedOldest = this.#events.add(this.topics.events, payload);
     if (droppedOldest && this.#events.dropped === (this.#outage?.droppedBefore ?? 0) + 1) {
       this.#log.warn(`event queue full (${this.#events.max}): dropping the oldest events until the broker is back`);
     }
@@ -291,7 +302,7 @@ export class MqttIntegration {
     // One line when an outage starts and one when its reason changes, not one per attempt.
     if (this.#outage?.reason !== message) {
       const log = failure?.state === 'error' ? this.#log.error : this.#log.warn;
-      log(`${message}; reconnecting in ${(delay / 1000).toFixed(1)} s, and with backoff up to ${this.#backoff.maxMs / 1000} s (${this.#events.length} event(s) queued)`);
+      log(`${message}; reconnecting in ${(delay / 1000).toFixed(1)} s, then less and less often (up to every ${this.#backoff.maxMs / 1000} s); ${this.#events.length} event(s) queued`);
     }
     this.#outage = { since: this.#outage?.since ?? Date.now(), reason: message, droppedBefore: this.#outage?.droppedBefore ?? this.#events.dropped };
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
