@@ -64,8 +64,10 @@ export class MqttIntegration {
   #discovery = new Map<string, string>();
   /** Retained topics to empty (removed entities and cameras) until the broker acknowledges it. */
   readonly #removals = new Set<string>();
-  /** Cameras by topic level. */
-  #cameras = new Map<string, MqttCamera>();
+  /** Cameras by topic level; undefined until `setCameras()`. */
+  #cameras: Map<string, MqttCamera> | undefined;
+  /** Our discovery configs the broker held when we subscribed (an earlier run's): those not announced now are removed once the cameras are known. */
+  readonly #heldConfigs = new Set<string>();
   /** Topics whose last bad payload was logged; a good one clears it, so each bad run is logged once. */
   readonly #warned = new Set<string>();
   readonly #ca: string | undefined;
@@ -143,7 +145,7 @@ export class MqttIntegration {
    */
   setCameras(cameras: readonly MqttCamera[]): void {
     if (!this.#accepting()) return;
-    const previous = this.#cameras;
+    const previous = this.#cameras ?? new Map<string, MqttCamera>();
     this.#cameras = new Map(cameras.map((camera) => [topicLevel(camera.id), camera]));
     for (const level of previous.keys()) {
       if (this.#cameras.has(level)) continue;
@@ -161,6 +163,7 @@ export class MqttIntegration {
       this.#removals.delete(topic);
       this.#publish(topic, payload);
     }
+    this.#removeStaleConfigs();
   }
 
   /** The camera's state (Streaming, Reconnecting, …): `<camera>/status`, retained, on every change. */
@@ -174,7 +177,7 @@ export class MqttIntegration {
    */
   objectCounts(camera: string, counts: Readonly<Record<string, number>>): void {
     if (!this.#accepting()) return;
-    const described = this.#cameras.get(topicLevel(camera));
+    const described = this.#cameras?.get(topicLevel(camera));
     const classes = new Set([...(described?.classes ?? []), ...(described?.alertClasses ?? []), ...Object.keys(counts)]);
     for (const className of classes) this.#setState(this.topics.objectCount(camera, className), String(counts[className] ?? 0));
   }
@@ -326,10 +329,9 @@ export class MqttIntegration {
       const camera = this.topics.detectSetCamera(topic);
       if (camera !== undefined) this.#detectCommand(topic, camera, payload, retained);
       else if (topic === this.topics.homeAssistantStatus) this.#homeAssistantStatus(topic, payload, retained);
-      else if (retained && payload.length > 0 && this.topics.isOwnDiscoveryConfig(topic) && !this.#discovery.has(topic)) {
-        // A config announced before (by an earlier run, or with discovery on) for an entity we no longer have.
-        this.#log.info(`removing stale Home Assistant entity ${topic}`);
-        this.#remove(topic);
+      else if (retained && payload.length > 0 && this.topics.isOwnDiscoveryConfig(topic)) {
+        this.#heldConfigs.add(topic);
+        this.#removeStaleConfigs();
       }
     } catch (error) {
       this.#log.error(`handling a message on ${topic}: ${(error as Error).message}`);
@@ -340,8 +342,8 @@ export class MqttIntegration {
     if (retained) return this.#warnOnce(topic, `ignored a retained command on ${topic} (commands are acted on when sent, not replayed: publish without retain)`);
     const text = decode(payload);
     if (!Value.Check(DetectCommand, text)) return this.#warnOnce(topic, `ignored ${describePayload(payload, text)} on ${topic}: expected ON or OFF`);
-    const camera = this.#cameras.get(level);
-    if (!camera) return this.#warnOnce(topic, `ignored ${text} on ${topic}: no camera "${level}" (cameras: ${[...this.#cameras.keys()].join(', ') || 'none'})`);
+    const camera = this.#cameras?.get(level);
+    if (!camera) return this.#warnOnce(topic, `ignored ${text} on ${topic}: no camera "${level}" (cameras: ${[...(this.#cameras?.keys() ?? [])].join(', ') || 'none'})`);
     if (!this.#setDetection) return this.#warnOnce(topic, `ignored ${text} on ${topic}: detection cannot be switched over MQTT here`);
     this.#warned.delete(topic);
     this.#log.info(`detection ${text} for camera ${camera.id} (${topic})`);
@@ -357,6 +359,21 @@ export class MqttIntegration {
     if (text !== 'online') return;
     this.#log.info(`Home Assistant is online: announcing ${this.#discovery.size} entities again`);
     for (const [configTopic, config] of this.#discovery) this.#publish(configTopic, config);
+  }
+
+  /**
+   * Removes configs an earlier run (or this one with discovery on) left on the broker for entities
+   * we no longer have. Only once the cameras are known: removing an entity deletes it from Home
+   * Assistant's registry, with the names and areas the user gave it.
+   */
+  #removeStaleConfigs(): void {
+    if (!this.#cameras) return;
+    for (const topic of this.#heldConfigs) {
+      if (this.#discovery.has(topic)) continue;
+      this.#log.info(`removing stale Home Assistant entity ${topic}`);
+      this.#remove(topic);
+    }
+    this.#heldConfigs.clear();
   }
 
   #warnOnce(topic: string, message: string): void {
