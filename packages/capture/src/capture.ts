@@ -1,9 +1,11 @@
 import { closeSync } from 'node:fs';
+import { playRtsp, RtspError, type AccessUnit, type RtspSession, type VideoParameters } from '@cctv/rtsp';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DemoScene } from './demo.ts';
 import { ffmpegArgs, parentDeathPrefix, RawFrameAssembler, StderrParser } from './ffmpeg.ts';
 import type { RawFrame } from './frame.ts';
 import { checkGstreamer, GST_FRAMES_FD, GST_LAUNCH_ENV, GstLaunchParser, gstreamerArgs, gstRgbRowBytes } from './gstreamer.ts';
+import { decoderEnv, decoderInput, ffmpegDecoderArgs, gstreamerDecoderArgs } from './rtsp-decoder.ts';
 import { parseSource, SourceError, type SourceKind, type SourceSpec } from './source.ts';
 
 /** The seed's camera states. */
@@ -20,11 +22,20 @@ export interface CaptureStatus {
   /** Why the stream is not (or was not) streaming: the decoder's own words where it gave any, redacted. */
   reason: string | null;
   /**
-   * What runs the current session, and the next attempts while Reconnecting: `ffmpeg` (an ffmpeg
+   * What decodes the current session, and the next attempts while Reconnecting: `ffmpeg` (an ffmpeg
    * child), `gstreamer` (a gst-launch-1.0 child: rtsp:// only), `in-process` (demo:). Null while
-   * Stopped, and when it Failed before a session could start (no decoder that can run).
+   * Stopped, and when it Failed before a session could start (no decoder that can run). For an
+   * rtsp:// camera, `rtspReader` says who speaks RTSP.
    */
   decoder: CaptureDecoder | null;
+  /**
+   * Who speaks RTSP to an rtsp:// camera: `in-process` (@cctv/rtsp; the child gets H.264/H.265 on
+   * its stdin, no URL), or `decoder` (the child itself, given the URL: cameras whose codec
+   * @cctv/rtsp does not depacketise). Null for other sources and before the first session.
+   */
+  rtspReader: 'in-process' | 'decoder' | null;
+  /** The camera's codec string (`avc1.64001F`, `hvc1.1.6.L93.B0`) once known, when RTSP is read in-process. */
+  codec: string | null;
   /** The camera URL with its password replaced by `***`. */
   source: string;
   kind: SourceKind | null;
@@ -58,6 +69,12 @@ export interface CaptureOptions {
   /** gst-launch-1.0 binary (default: $GST_LAUNCH_PATH, else gst-launch-1.0 on PATH); gst-inspect-1.0 is looked for beside it. */
   gstLaunchPath?: string;
   onFrame: (frame: RawFrame) => void;
+  /**
+   * Every access unit of an rtsp:// camera read in-process, before it is decoded (and also those
+   * whose frames `targetFps` thins out of `onFrame`), with its codec parameters (codec string,
+   * avcC/hvcC description, size): the compressed stream, for passthrough to browsers.
+   */
+  onAccessUnit?: (unit: AccessUnit) => void;
   onStatus?: (status: CaptureStatus) => void;
   backoff?: BackoffOptions;
   /** Give up on a connection attempt that has produced no frame after this long (default 15000 ms). */
@@ -72,6 +89,8 @@ export function stoppedStatus(): CaptureStatus {
     state: 'Stopped',
     reason: null,
     decoder: null,
+    rtspReader: null,
+    codec: null,
     source: '',
     kind: null,
     since: Date.now(),
@@ -105,6 +124,8 @@ export class Capture {
   #status: CaptureStatus;
   #stop = new AbortController();
   #running: Promise<void> | undefined;
+  /** Set once the camera's codec proved one @cctv/rtsp does not depacketise: the decoder child reads RTSP itself from then on. */
+  #childReadsRtsp = false;
 
   constructor(options: CaptureOptions) {
     this.#options = options;
@@ -162,9 +183,11 @@ export class Capture {
     let sessions = 0;
     while (!signal.aborted) {
       if (sessions++ > 0) this.#status.reconnects++;
+      if (spec.kind === 'rtsp') this.#status.rtspReader = this.#childReadsRtsp ? 'decoder' : 'in-process';
       this.#update({ state: 'Connecting', nextAttemptAt: null });
       const end =
         choice.decoder === 'in-process' ? await this.#runDemo(spec, signal)
+        : spec.kind === 'rtsp' && !this.#childReadsRtsp ? await this.#runRtsp(spec, choice, signal)
         : choice.decoder === 'gstreamer' ? await this.#runGstreamer(spec, choice.launch, signal)
         : await this.#runFfmpeg(spec, signal);
       if (signal.aborted) break;
@@ -177,12 +200,12 @@ export class Capture {
       this.#update({ state: 'Reconnecting', reason: end.reason, attempt, nextAttemptAt: Date.now() + delay });
       await sleep(delay, signal);
     }
-    this.#update({ state: 'Stopped', nextAttemptAt: null, decoder: null });
+    this.#update({ state: 'Stopped', nextAttemptAt: null, decoder: null, rtspReader: null, codec: null });
   }
 
   /** The decoder for this source (GStreamer's availability is checked once per process). */
-  async #chooseDecoder(spec: SourceSpec): Promise<{ decoder: 'ffmpeg' | 'in-process' } | { decoder: 'gstreamer'; launch: string } | { failure: string }> {
-    if (spec.kind === 'demo') return { decoder: 'in-process' };
+  async #chooseDecoder(spec: SourceSpec): Promise<{ decoder: 'in-process' } | ChildDecoder | { failure: string }> {
+    if (spec.kind === 'demo') return { decoder: 'in-process' as const };
     if (spec.kind !== 'rtsp') return { decoder: 'ffmpeg' };
     const wanted = this.#options.rtspDecoder ?? 'auto';
     if (wanted === 'ffmpeg') return { decoder: 'ffmpeg' };
@@ -197,6 +220,8 @@ export class Capture {
     this.#status.lastFrameAt = frame.capturedAt;
     if (this.#status.state !== 'Streaming') {
       this.#update({ state: 'Streaming', reason: null, attempt: 0, width: frame.width, height: frame.height });
+    } else if (frame.width !== this.#status.width || frame.height !== this.#status.height) {
+      this.#update({ width: frame.width, height: frame.height });
     }
     this.#options.onFrame(frame);
   }
@@ -206,6 +231,165 @@ export class Capture {
     return Math.min(30_000, Math.max(3000, (20 * 1000) / this.#targetFps));
   }
 
+  /**
+   * An rtsp:// session read in-process: @cctv/rtsp plays the camera, each access unit goes to
+   * `onAccessUnit` and into a decoder child's stdin, raw frames come back. The child is started
+   * once the parameters (codec, size) are known, and replaced when the size changes mid-stream.
+   * No URL and no password reach the child. A camera whose codec @cctv/rtsp does not depacketise
+   * is handed to the decoder child itself, URL and all, from then on.
+   */
+  async #runRtsp(spec: SourceSpec, choice: ChildDecoder, signal: AbortSignal): Promise<SessionEnd> {
+    const command = choice.decoder === 'gstreamer' ? choice.launch : this.#options.ffmpegPath || process.env.FFMPEG_PATH || Bun.which('ffmpeg');
+    if (!command) {
+      return { reason: 'ffmpeg not found: install it (apt-get install ffmpeg) or set FFMPEG_PATH', permanent: true, streamed: false };
+    }
+    const session = new AbortController();
+    let killedFor: string | undefined;
+    let resolveEnd!: () => void;
+    const ended = new Promise<void>((resolve) => (resolveEnd = resolve));
+    const end = (why: string) => {
+      killedFor ??= why;
+      session.abort();
+      resolveEnd();
+    };
+    const onAbort = () => end('stopped');
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    let streamed = false;
+    let playing = false;
+    let seq = 0;
+    let child: DecoderChild | undefined;
+    const onFrame = (frame: RawFrame) => {
+      streamed = true;
+      this.#frameArrived({ ...frame, seq: ++seq });
+    };
+    const startChild = (parameters: VideoParameters) => {
+      const replaced = child;
+      child = this.#startDecoderChild(choice, command, parameters, onFrame, (reason) => end(reason));
+      void replaced?.stop();
+    };
+
+    const startedAt = Date.now();
+    const connectTimeout = this.#options.connectTimeoutMs ?? 15_000;
+    const watchdog = setInterval(() => {
+      const last = this.#status.lastFrameAt;
+      if (playing && !streamed && Date.now() - startedAt > connectTimeout) end(`no video within ${Math.round(connectTimeout / 1000)} s of connecting`);
+      else if (streamed && last && Date.now() - last > this.#stallTimeoutMs()) end(`stream stalled: no frame for ${Math.round((Date.now() - last) / 1000)} s`);
+    }, 500);
+
+    let rtsp: RtspSession | undefined;
+    try {
+      rtsp = await playRtsp({
+        url: spec.url,
+        signal: session.signal,
+        // Each step of the RTSP exchange within the connect timeout, so that a camera that accepts
+        // and says nothing is named as such ("no answer to OPTIONS…").
+        connectTimeoutMs: Math.min(5000, connectTimeout),
+        requestTimeoutMs: Math.min(10_000, connectTimeout),
+        // The stall watchdog judges a silent stream, by frames.
+        idleTimeoutMs: 0,
+        onParameters: (parameters) => {
+          this.#status.codec = parameters.codecString;
+          if (!child || child.codec !== parameters.codec || child.width !== parameters.width || child.height !== parameters.height) startChild(parameters);
+        },
+        onAccessUnit: (unit) => {
+          this.#options.onAccessUnit?.(unit);
+          child?.write(unit);
+        },
+      });
+      playing = true;
+      this.#update({ state: 'Connected' });
+      void rtsp.ended.then((error) => end(error ? rtspReason(error) : 'stopped'));
+      await ended;
+    } catch (error) {
+      if (error instanceof RtspError && error.kind === 'unsupported-codec' && !signal.aborted) {
+        this.#childReadsRtsp = true;
+        this.#status.rtspReader = 'decoder';
+        clearInterval(watchdog);
+        signal.removeEventListener('abort', onAbort);
+        return choice.decoder === 'gstreamer' ? this.#runGstreamer(spec, choice.launch, signal) : this.#runFfmpeg(spec, signal);
+      }
+      killedFor ??= error instanceof RtspError ? rtspReason(error) : String(error);
+    }
+    clearInterval(watchdog);
+    signal.removeEventListener('abort', onAbort);
+    session.abort();
+    await child?.stop();
+    return { reason: killedFor ?? 'stopped', permanent: false, streamed };
+  }
+
+  /** A decoder child fed access units on stdin; `onFailure` with its own words if it exits or misbehaves. */
+  #startDecoderChild(
+    choice: ChildDecoder,
+    command: string,
+    parameters: VideoParameters,
+    onFrame: (frame: RawFrame) => void,
+    onFailure: (reason: string) => void,
+  ): DecoderChild {
+    const { codec, width, height } = parameters;
+    const gstreamer = choice.decoder === 'gstreamer';
+    let stopping = false;
+    const fail = (reason: string) => {
+      if (!stopping) onFailure(reason);
+    };
+    let proc: Bun.Subprocess<'pipe', 'pipe', 'pipe'>;
+    try {
+      proc = Bun.spawn([...parentDeathPrefix(), command, ...(gstreamer ? gstreamerDecoderArgs(codec, width, height) : ffmpegDecoderArgs(codec))], {
+        stdio: gstreamer ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+        env: decoderEnv(gstreamer ? GST_LAUNCH_ENV : {}),
+      }) as Bun.Subprocess<'pipe', 'pipe', 'pipe'>;
+    } catch (error) {
+      queueMicrotask(() => fail(`cannot start ${choice.decoder} (${command}): ${(error as Error).message}`));
+      return { codec, width, height, write() {}, stop: async () => {} };
+    }
+    const framesFd = gstreamer ? (proc.stdio[GST_FRAMES_FD] as number) : undefined;
+    let size: FrameSize | undefined;
+    let resolveSize!: (size: FrameSize) => void;
+    const sizeKnown = new Promise<FrameSize>((resolve) => (resolveSize = resolve));
+    const report = (facts: { size?: FrameSize }) => {
+      if (!facts.size) return;
+      if (!size) {
+        size = facts.size;
+        resolveSize(size);
+      } else if (facts.size.width !== size.width || facts.size.height !== size.height) {
+        fail(`the picture size changed from ${size.width}x${size.height} to ${facts.size.width}x${facts.size.height}`);
+      }
+    };
+    const gstParser = gstreamer ? new GstLaunchParser(report) : undefined;
+    const ffmpegParser = gstreamer ? undefined : new StderrParser(report);
+    const logs = gstParser ? [readLines(proc.stdout, gstParser.stdout), readLines(proc.stderr, gstParser.stderr)] : [readLines(proc.stderr, ffmpegParser!)];
+    const readFrames = (async () => {
+      const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
+      if (!known) return;
+      const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3);
+      for await (const chunk of framesFd === undefined ? proc.stdout : Bun.file(framesFd).stream()) assembler.push(chunk);
+    })();
+    const done = (async () => {
+      const code = await proc.exited;
+      await Promise.allSettled([...logs, readFrames]);
+      if (framesFd !== undefined) closeSync(framesFd);
+      fail(gstParser ? gstParser.endReason(code) : (ffmpegParser!.facts.lastError ?? `ffmpeg exited with code ${code}`));
+    })();
+    return {
+      codec,
+      width,
+      height,
+      write(unit) {
+        try {
+          for (const part of decoderInput(codec, unit.data)) proc.stdin.write(part);
+          proc.stdin.flush();
+        } catch {
+          // The child has gone: its exit says why.
+        }
+      },
+      async stop() {
+        stopping = true;
+        proc.kill('SIGKILL');
+        await done;
+      },
+    };
+  }
+
   async #runFfmpeg(spec: SourceSpec, signal: AbortSignal): Promise<SessionEnd> {
     const ffmpeg = this.#options.ffmpegPath || process.env.FFMPEG_PATH || Bun.which('ffmpeg');
     if (!ffmpeg) {
@@ -213,7 +397,7 @@ export class Capture {
     }
     let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     try {
-      proc = Bun.spawn([...parentDeathPrefix(), ffmpeg, ...ffmpegArgs(spec)], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+      proc = Bun.spawn([...parentDeathPrefix(), ffmpeg, ...ffmpegArgs(spec)], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: decoderEnv() });
     } catch (error) {
       return { reason: `cannot start ffmpeg (${ffmpeg}): ${(error as Error).message}`, permanent: true, streamed: false };
     }
@@ -234,7 +418,7 @@ export class Capture {
       proc = Bun.spawn([...parentDeathPrefix(), launch, ...gstreamerArgs(spec)], {
         // fd 3 carries the frames, so stdout is free for the -v caps that give their size.
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-        env: { ...process.env, ...GST_LAUNCH_ENV },
+        env: decoderEnv(GST_LAUNCH_ENV),
       });
     } catch (error) {
       return { reason: `cannot start gst-launch-1.0 (${launch}): ${(error as Error).message}`, permanent: true, streamed: false };
@@ -329,6 +513,24 @@ export class Capture {
 interface FrameSize {
   width: number;
   height: number;
+}
+
+/** Which child decodes, and the gst-launch-1.0 to run for GStreamer. */
+type ChildDecoder = { decoder: 'ffmpeg' } | { decoder: 'gstreamer'; launch: string };
+
+/** A decoder child fed access units (in-process RTSP). */
+interface DecoderChild {
+  codec: VideoParameters['codec'];
+  width: number;
+  height: number;
+  write(unit: AccessUnit): void;
+  /** Kills it and waits until it and its output are done. */
+  stop(): Promise<void>;
+}
+
+/** A status reason for how an RTSP session ended. */
+function rtspReason(error: RtspError): string {
+  return error.kind === 'ended' ? 'the stream ended' : error.message;
 }
 
 /** What a decoder's output parser tells #superviseChild. */

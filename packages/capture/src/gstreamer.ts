@@ -196,17 +196,22 @@ export class GstLaunchParser {
   }
 }
 
-/** The elements our pipeline needs (decodebin finds the rest), and the Debian package of each. */
+/**
+ * The elements our pipelines need, and the Debian package of each: H.264 fed on stdin (fdsrc,
+ * h264parse, avdec_h264; H.265's h265parse and avdec_h265 come in the same packages), and, for
+ * cameras whose codec is not read in-process, rtspsrc with decodebin (which finds the rest).
+ */
 const NEEDED_ELEMENTS: Record<string, string> = {
-  rtspsrc: 'gstreamer1.0-plugins-good',
-  rtph264depay: 'gstreamer1.0-plugins-good',
-  decodebin: 'gstreamer1.0-plugins-base',
-  videoconvert: 'gstreamer1.0-plugins-base',
+  fdsrc: 'libgstreamer1.0-0',
+  h264parse: 'gstreamer1.0-plugins-bad',
   avdec_h264: 'gstreamer1.0-libav',
+  videoconvert: 'gstreamer1.0-plugins-base',
   fdsink: 'libgstreamer1.0-0',
+  rtspsrc: 'gstreamer1.0-plugins-good',
+  decodebin: 'gstreamer1.0-plugins-base',
 };
 
-const INSTALL_ALL = 'apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav';
+const INSTALL_ALL = 'apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav';
 
 /** How long one gst-inspect-1.0 may take (the first one in a while rebuilds the plugin registry). */
 const INSPECT_TIMEOUT_MS = 30_000;
