@@ -299,7 +299,7 @@ export class Capture {
       });
       playing = true;
       this.#update({ state: 'Connected' });
-      void rtsp.ended.then((error) => end(error ? rtspReason(error) : 'stopped'));
+      void rtsp.ended.then((error) => end(error ? error.message : 'stopped'));
       await ended;
     } catch (error) {
       if (error instanceof RtspError && error.kind === 'unsupported-codec' && !signal.aborted) {
@@ -309,7 +309,7 @@ export class Capture {
         signal.removeEventListener('abort', onAbort);
         return choice.decoder === 'gstreamer' ? this.#runGstreamer(spec, choice.launch, signal) : this.#runFfmpeg(spec, signal);
       }
-      killedFor ??= error instanceof RtspError ? rtspReason(error) : String(error);
+      killedFor ??= error instanceof RtspError ? error.message : String(error);
     }
     clearInterval(watchdog);
     signal.removeEventListener('abort', onAbort);
@@ -528,10 +528,6 @@ interface DecoderChild {
   stop(): Promise<void>;
 }
 
-/** A status reason for how an RTSP session ended. */
-function rtspReason(error: RtspError): string {
-  return error.kind === 'ended' ? 'the stream ended' : error.message;
-}
 
 /** What a decoder's output parser tells #superviseChild. */
 interface ChildSession {

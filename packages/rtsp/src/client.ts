@@ -313,7 +313,6 @@ class RtspConnection {
   #onInterleaved(channel: number, payload: Uint8Array): void {
     if (channel === this.#rtcpChannel) {
       this.#lastPacketAt = Date.now();
-      if (hasRtcpBye(payload)) this.#finish(new RtspError('ended', 'the camera ended the stream (RTCP BYE)'));
       return;
     }
     if (channel !== this.#rtpChannel || !this.#depacketizer) return;
@@ -389,15 +388,6 @@ function chooseVideo(media: SdpMedia[]): SdpMedia {
     throw new RtspError('unsupported-codec', 'the camera sends H.265 with decoding order numbers (sprop-max-don-diff > 0), which is not read in-process', undefined, 'H265');
   }
   return video;
-}
-
-/** Whether a compound RTCP packet (RFC 3550 §6.1) holds a BYE (packet type 203). */
-function hasRtcpBye(packet: Uint8Array): boolean {
-  for (let offset = 0; offset + 4 <= packet.byteLength; ) {
-    if (packet[offset + 1] === 203) return true;
-    offset += 4 * (((packet[offset + 2]! << 8) | packet[offset + 3]!) + 1);
-  }
-  return false;
 }
 
 function networkError(error: Error & { code?: string }, address: string): RtspError {

@@ -14,8 +14,6 @@ export type RtspErrorKind =
   | 'status'
   /** The camera closed the connection. */
   | 'closed'
-  /** The camera ended the stream (an RTCP BYE: the end of a recording, a source that stopped). */
-  | 'ended'
   /** The SDP offers no video track. */
   | 'no-video'
   /** The video track's codec (or its packetisation) is not one this client reads: `codec` says which. */

@@ -4,9 +4,12 @@ Run with Debian's /usr/bin/python3 (it has the `gi` bindings):
     /usr/bin/python3 rtsp-camera.py --port 8554 --width 1280 --height 720 --fps 15
 Prints "READY rtsp://127.0.0.1:<port><path>" once it listens; exits cleanly on SIGTERM/SIGINT.
 
-With --user and --password it asks for them (RTSP Basic auth); with --audio it also sends an audio
-stream (Opus), listed before the video, as many IP cameras do; with --frames N it ends the stream
-(EOS) after N frames.
+With --user and --password it asks for them (RTSP Basic auth, or Digest with --auth digest); with
+--audio it also sends an audio stream (Opus), listed before the video, as many IP cameras do; with
+--frames N it ends the stream (EOS) after N frames; with --codec h265 it sends H.265; with
+--resize-after N --resize WxH the picture changes size after N frames (a new SPS mid-stream); with
+--session-timeout S its sessions say "timeout=S". It prints "REQUEST <METHOD>" for every RTSP
+request a client sends.
 
 With --stamped it is a measurable camera: the picture comes from stamped-frames.ts (run with
 --bun), each frame stamped in its pixels with its seq and the ms it was made, and for each frame
@@ -26,7 +29,42 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+
+class Resizer:
+    """Changes the picture size after `after` frames: the encoder starts afresh with a new SPS."""
+
+    def __init__(self, factory, after, width, height, fps):
+        self.after = after
+        self.caps = Gst.Caps.from_string(f"video/x-raw,format=I420,width={width},height={height},framerate={fps}/1")
+        factory.connect("media-configure", self.on_media_configure)
+
+    def on_media_configure(self, _factory, media):
+        size = media.get_element().get_by_name("size")
+        count = [0]
+
+        def on_buffer(_pad, _info):
+            count[0] += 1
+            if count[0] == self.after:
+                GLib.idle_add(lambda: size.set_property("caps", self.caps) and False)
+            return Gst.PadProbeReturn.OK
+
+        size.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+
+
+def log_requests(server, session_timeout):
+    """Prints each client request's method; gives each new session `session_timeout` seconds."""
+
+    def on_client(_server, client):
+        for signal_name, method in (("options-request", "OPTIONS"), ("describe-request", "DESCRIBE"), ("setup-request", "SETUP"),
+                                    ("play-request", "PLAY"), ("get-parameter-request", "GET_PARAMETER"), ("teardown-request", "TEARDOWN")):
+            client.connect(signal_name, lambda *_args, method=method: print(f"REQUEST {method}", flush=True))
+        if session_timeout:
+            client.connect("new-session", lambda _client, session: session.set_timeout(session_timeout))
+
+    server.connect("client-connected", on_client)
 
 
 class StampedFeed:
@@ -115,12 +153,16 @@ class StampedFeed:
             appsrc.emit("push-buffer", buffer)
 
 
-def require_basic_auth(server, factory, user, password):
-    """Only `user`:`password` may play the stream; anyone else gets 401 Unauthorized."""
+def require_auth(server, factory, user, password, method):
+    """Only `user`:`password` may play the stream (Basic or Digest); anyone else gets 401 Unauthorized."""
     auth = GstRtspServer.RTSPAuth()
     token = GstRtspServer.RTSPToken()
     token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
-    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    if method == "digest":
+        auth.add_digest(user, password, token)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    else:
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
     server.set_auth(auth)
     permissions = GstRtspServer.RTSPPermissions()
     permissions.add_permission_for_role("viewer", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
@@ -144,6 +186,11 @@ def main() -> None:
     parser.add_argument("--password")
     parser.add_argument("--audio", action="store_true", help="an Opus audio stream too, listed first")
     parser.add_argument("--frames", type=int, default=-1, help="end the stream (EOS) after this many frames")
+    parser.add_argument("--auth", default="basic", choices=["basic", "digest"], help="with --user: how the camera asks for them")
+    parser.add_argument("--codec", default="h264", choices=["h264", "h265"])
+    parser.add_argument("--resize-after", type=int, default=0, help="with --resize: change the picture size after this many frames")
+    parser.add_argument("--resize", help="the size to change to, WxH")
+    parser.add_argument("--session-timeout", type=int, default=0, help="the session timeout (s) sessions announce")
     args = parser.parse_args()
     if not args.path.startswith("/"):
         parser.error("--path must start with /")
@@ -162,20 +209,24 @@ def main() -> None:
     else:
         source = (
             f"videotestsrc is-live=true num-buffers={args.frames} pattern={args.pattern} motion=sweep background-color=0xff203040 "
-            f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+            f"! capsfilter name=size caps=video/x-raw,format=I420,width={args.width},height={args.height},framerate={args.fps}/1"
         )
     # Audio first (pay0): a client that takes the first stream it is offered gets the wrong one.
     audio = "audiotestsrc is-live=true wave=silence ! opusenc ! rtpopuspay name=pay0 pt=97 " if args.audio else ""
     # A keyframe every second, so a reconnecting client shows a picture within a second.
-    factory.set_launch(
-        f"( {audio}{source} "
-        f"! x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} "
-        f"! rtph264pay name=pay{1 if args.audio else 0} pt=96 config-interval=1 )"
-    )
+    if args.codec == "h265":
+        encode = f"x265enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph265pay"
+    else:
+        encode = f"x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph264pay"
+    factory.set_launch(f"( {audio}{source} ! {encode} name=pay{1 if args.audio else 0} pt=96 config-interval=1 )")
     # One encoder shared by every client: many viewers do not multiply the camera's work.
     factory.set_shared(True)
     if args.user:
-        require_basic_auth(server, factory, args.user, args.password or "")
+        require_auth(server, factory, args.user, args.password or "", args.auth)
+    if args.resize_after and args.resize:
+        width, height = (int(n) for n in args.resize.split("x"))
+        Resizer(factory, args.resize_after, width, height, args.fps)
+    log_requests(server, args.session_timeout)
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)

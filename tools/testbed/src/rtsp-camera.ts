@@ -24,8 +24,14 @@ export interface RtspCameraOptions {
   stamped?: boolean;
   /** With `stamped`: a clip shown under the stamp (looped), for the JPEG sizes of a real scene. */
   video?: string;
-  /** Only these credentials may play (RTSP Basic auth; 401 otherwise). `url` stays without them. */
-  auth?: { user: string; password: string };
+  /** Only these credentials may play (RTSP Basic auth, or Digest; 401 otherwise). `url` stays without them. */
+  auth?: { user: string; password: string; method?: 'basic' | 'digest' };
+  /** `h264` (default) or `h265` (x265). Not with `stamped`. */
+  codec?: 'h264' | 'h265';
+  /** Not stamped: the picture changes to `resize.width`×`resize.height` after this many frames (a new SPS mid-stream). */
+  resize?: { afterFrames: number; width: number; height: number };
+  /** The session timeout (s) the camera announces in its SETUP answer (RTSP's default is 60). */
+  sessionTimeoutS?: number;
   /** An audio stream too (Opus), offered before the video, as many IP cameras do. */
   audio?: boolean;
   /** Not stamped: end the stream (EOS, as at the end of a recording) after this many frames. */
@@ -51,6 +57,8 @@ export interface RtspCamera {
    * few thousand frames are kept). Undefined for other cameras or frames no viewer asked for.
    */
   frameTimes(stampSeq: number): CameraFrameTimes | undefined;
+  /** The RTSP methods clients sent it so far (OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER, TEARDOWN), in order. */
+  requests(): string[];
 }
 
 /** Frame times a stamped camera keeps: ~4.5 min at 15 fps. */
@@ -69,12 +77,18 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     '--pattern', options.pattern ?? 'ball',
     ...(options.stamped ? ['--stamped', '--bun', process.execPath] : []),
     ...(options.stamped && options.video ? ['--video', options.video] : []),
-    ...(options.auth ? ['--user', options.auth.user, '--password', options.auth.password] : []),
+    ...(options.auth ? ['--user', options.auth.user, '--password', options.auth.password, '--auth', options.auth.method ?? 'basic'] : []),
+    ...(options.codec ? ['--codec', options.codec] : []),
+    ...(options.resize ? ['--resize-after', String(options.resize.afterFrames), '--resize', `${options.resize.width}x${options.resize.height}`] : []),
+    ...(options.sessionTimeoutS ? ['--session-timeout', String(options.sessionTimeoutS)] : []),
     ...(options.audio ? ['--audio'] : []),
     ...(options.endAfterFrames ? ['--frames', String(options.endAfterFrames)] : []),
   ];
   const times = new Map<number, CameraFrameTimes>();
+  const requests: string[] = [];
   const onLine = (line: string) => {
+    const request = /^REQUEST (\w+)$/.exec(line);
+    if (request) requests.push(request[1]!);
     const match = /^FRAME (\d+) ([\d.]+) ([\d.]+)$/.exec(line);
     if (!match) return;
     const seq = Number(match[1]);
@@ -98,6 +112,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
       proc = await launch(args, onLine);
     },
     frameTimes: (stampSeq) => times.get(stampSeq),
+    requests: () => [...requests],
   };
   return camera;
 }
