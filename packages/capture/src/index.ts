@@ -11,3 +11,5 @@ export type { GstFacts, GstreamerCheck } from './gstreamer.ts';
 export type { RawFrame } from './frame.ts';
 export { parseSource, SourceError } from './source.ts';
 export type { SourceKind, SourceSpec } from './source.ts';
+export { decoderEnv, ffmpegDecoderArgs, gstreamerDecoderArgs } from './rtsp-decoder.ts';
+export type { AccessUnit, VideoCodec, VideoParameters } from '@cctv/rtsp';

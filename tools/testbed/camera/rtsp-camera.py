@@ -6,7 +6,7 @@ Prints "READY rtsp://127.0.0.1:<port><path>" once it listens; exits cleanly on S
 
 With --user and --password it asks for them (RTSP Basic auth, or Digest with --auth digest); with
 --audio it also sends an audio stream (Opus), listed before the video, as many IP cameras do; with
---frames N it ends the stream (EOS) after N frames; with --codec h265 it sends H.265; with
+--frames N it ends the stream (EOS) after N frames; with --codec h265 or mjpeg it sends H.265 or MJPEG; with
 --resize-after N --resize WxH the picture changes size after N frames (a new SPS mid-stream); with
 --session-timeout S its sessions say "timeout=S". It prints "REQUEST <METHOD>" for every RTSP
 request a client sends.
@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument("--audio", action="store_true", help="an Opus audio stream too, listed first")
     parser.add_argument("--frames", type=int, default=-1, help="end the stream (EOS) after this many frames")
     parser.add_argument("--auth", default="basic", choices=["basic", "digest"], help="with --user: how the camera asks for them")
-    parser.add_argument("--codec", default="h264", choices=["h264", "h265"])
+    parser.add_argument("--codec", default="h264", choices=["h264", "h265", "mjpeg"])
     parser.add_argument("--resize-after", type=int, default=0, help="with --resize: change the picture size after this many frames")
     parser.add_argument("--resize", help="the size to change to, WxH")
     parser.add_argument("--session-timeout", type=int, default=0, help="the session timeout (s) sessions announce")
@@ -214,11 +214,13 @@ def main() -> None:
     # Audio first (pay0): a client that takes the first stream it is offered gets the wrong one.
     audio = "audiotestsrc is-live=true wave=silence ! opusenc ! rtpopuspay name=pay0 pt=97 " if args.audio else ""
     # A keyframe every second, so a reconnecting client shows a picture within a second.
-    if args.codec == "h265":
-        encode = f"x265enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph265pay"
+    if args.codec == "mjpeg":
+        encode = "jpegenc ! rtpjpegpay"
+    elif args.codec == "h265":
+        encode = f"x265enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph265pay config-interval=1"
     else:
-        encode = f"x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph264pay"
-    factory.set_launch(f"( {audio}{source} ! {encode} name=pay{1 if args.audio else 0} pt=96 config-interval=1 )")
+        encode = f"x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate={bitrate} ! rtph264pay config-interval=1"
+    factory.set_launch(f"( {audio}{source} ! {encode} name=pay{1 if args.audio else 0} pt=96 )")
     # One encoder shared by every client: many viewers do not multiply the camera's work.
     factory.set_shared(True)
     if args.user:

@@ -26,8 +26,8 @@ export interface RtspCameraOptions {
   video?: string;
   /** Only these credentials may play (RTSP Basic auth, or Digest; 401 otherwise). `url` stays without them. */
   auth?: { user: string; password: string; method?: 'basic' | 'digest' };
-  /** `h264` (default) or `h265` (x265). Not with `stamped`. */
-  codec?: 'h264' | 'h265';
+  /** `h264` (default), `h265` (x265) or `mjpeg` (RTP/JPEG). Not with `stamped`. */
+  codec?: 'h264' | 'h265' | 'mjpeg';
   /** Not stamped: the picture changes to `resize.width`×`resize.height` after this many frames (a new SPS mid-stream). */
   resize?: { afterFrames: number; width: number; height: number };
   /** The session timeout (s) the camera announces in its SETUP answer (RTSP's default is 60). */
