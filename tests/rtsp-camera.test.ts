@@ -148,12 +148,12 @@ describe('a real RTSP camera, served', () => {
     }
   });
 
-  it('reads the camera through one decoder child: GStreamer where it is installed, as here', async () => {
+  it('reads the camera itself and decodes through one decoder child, GStreamer where it is installed, fed on stdin: no URL on its command line', async () => {
     const children = await childProcesses(server.pid);
     const decoders = children.filter((c) => /ffmpeg|gst-launch-1\.0/.test(c.command));
     expect(decoders).toHaveLength(1);
-    expect(decoders[0]!.command).toMatch(/gst-launch-1\.0 .*rtspsrc/);
-    expect(decoders[0]!.command).toContain(camera.url);
+    expect(decoders[0]!.command).toMatch(/gst-launch-1\.0 .*fdsrc fd=0 .*h264parse/);
+    expect(decoders[0]!.command).not.toContain(`:${camera.port}`);
     expect((await server.get('/api/status')).camera.decoder).toBe('gstreamer');
   });
 

@@ -1,4 +1,6 @@
 export { startRtspCamera, freeLoopbackPort } from './rtsp-camera.ts';
+export { startRtspCameras } from './rtsp-cameras.ts';
+export type { RtspCameras, RtspCamerasOptions } from './rtsp-cameras.ts';
 export type { CameraFrameTimes, RtspCamera, RtspCameraOptions } from './rtsp-camera.ts';
 export { drawStamp, readStamp, stampGeometry, stampSeqDelta, STAMP_MIN_WIDTH, STAMP_SEQ_BITS, STAMP_TIME_BITS } from '@cctv/frame-buffer';
 export type { Stamp, StampImage } from '@cctv/frame-buffer';

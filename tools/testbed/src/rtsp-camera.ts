@@ -95,7 +95,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     times.set(seq % STAMP_SEQ_SPAN, { seq, stampedAt: Number(match[2]), encodedAt: Number(match[3]) });
     if (times.size > FRAME_TIMES_KEPT) times.delete(times.keys().next().value!);
   };
-  let proc = await launch(args, onLine);
+  let proc = await launchCameraProcess(args, onLine);
   const url = `rtsp://127.0.0.1:${port}${options.path ?? '/stream'}`;
   const camera: RtspCamera = {
     url,
@@ -109,7 +109,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     },
     async restart() {
       await camera.stop();
-      proc = await launch(args, onLine);
+      proc = await launchCameraProcess(args, onLine);
     },
     frameTimes: (stampSeq) => times.get(stampSeq),
     requests: () => [...requests],
@@ -120,7 +120,8 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
 /** How long the camera may take to print READY (GStreamer's first start loads its plugin registry). */
 const READY_TIMEOUT_MS = 15_000;
 
-async function launch(args: string[], onLine: (line: string) => void): Promise<Bun.Subprocess<'ignore', 'pipe', 'pipe'>> {
+/** Starts a camera script and waits for its READY line; `onLine` gets each later stdout line. */
+export async function launchCameraProcess(args: string[], onLine: (line: string) => void): Promise<Bun.Subprocess<'ignore', 'pipe', 'pipe'>> {
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   let stderr = '';
   const stderrDone = (async () => {
