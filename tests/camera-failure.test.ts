@@ -1,4 +1,4 @@
-import { childProcesses, jpegSize, processesMatching, readMjpegParts, startRtspCamera, startServer } from '@cctv/testbed';
+import { childProcesses, jpegSize, listProcesses, readMjpegParts, startRtspCamera, startServer } from '@cctv/testbed';
 import { io, type Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 
@@ -69,15 +69,17 @@ describe('when the camera fails', () => {
       for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         const server = await startServer({ camera_url: camera.url });
         await server.waitForStatus((s) => s.status === 'Streaming');
-        const decoder = new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${camera.port}/`);
-        expect((await childProcesses(server.pid)).filter((c) => decoder.test(c.command))).toHaveLength(1);
+        // The decoder child reads the camera's H.264 from the server on a pipe: found by pid, not by URL.
+        const decoders = (await childProcesses(server.pid)).filter((c) => /(^|\/)(ffmpeg|gst-launch-1\.0) /.test(c.command));
+        expect(decoders).toHaveLength(1);
         await server.stop(signal);
         // The kernel's parent-death signal reaps the decoder even when the server could not.
+        const alive = async () => listProcesses().filter((p) => decoders.some((d) => d.pid === p.pid && d.command === p.command));
         const deadline = Date.now() + 3000;
-        let left = await processesMatching(decoder);
+        let left = await alive();
         while (left.length && Date.now() < deadline) {
           await Bun.sleep(100);
-          left = await processesMatching(decoder);
+          left = await alive();
         }
         expect(left, `after ${signal}`).toEqual([]);
       }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const fixtures = requireFixtures('video/people-720p.mp4', 'models/yolox_nano.onnx', 'models/yolov8n_int8.onnx');
 
 interface ApiDetections {
+  camera: string;
   seq: number | null;
   timestamp: string | null;
   width: number | null;
@@ -82,7 +83,8 @@ describe.skipIf(!fixtures)('detection in the served video', () => {
     let compared = 0;
     for (const part of drawn.parts) {
       const result = resultBySeq.get(Number(part.headers['x-frame-seq']));
-      const people = result?.detections.filter((d) => d.class_name === 'person' && d.confidence > 0.5) ?? [];
+      // People tall enough for the checks below (the bus half has small ones at the edges).
+      const people = result?.detections.filter((d) => d.class_name === 'person' && d.confidence > 0.5 && d.box.y2 - d.box.y1 > 120) ?? [];
       if (!people.length) continue;
       const image = await decode(part);
       const stamp = readStamp(image);
@@ -129,7 +131,14 @@ describe.skipIf(!fixtures)('detection in the served video', () => {
   });
 
   it('answers GET /api/detections with what the newest frames show, boxes in camera pixels', async () => {
-    const body = await withDetection.get<ApiDetections>('/api/detections');
+    // Nobody watches: the result is there, and no frame was served with it.
+    const unwatched = await withDetection.get<ApiDetections>('/api/detections');
+    expect(unwatched).toMatchObject({ camera: 'default', seq: null, width: 1280, height: 720 });
+    // Someone watches: the result names the first frame served with it.
+    const viewer = readMjpegParts(`${withDetection.url}/api/stream/video`, { durationMs: 1500, keepBodies: 0 });
+    let body = unwatched;
+    for (let tries = 0; tries < 30 && body.seq === null; tries++, await Bun.sleep(100)) body = await withDetection.get<ApiDetections>('/api/detections');
+    await viewer;
     expect(body).toMatchObject({ width: 1280, height: 720 });
     expect(body.seq).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(body.timestamp!)).toBeLessThan(3000);
@@ -166,16 +175,20 @@ describe.skipIf(!fixtures)('detection slower than the camera', () => {
     const server = await startServer({ camera_url: camera.url, detection_enabled: true, model_path: yolov8, detection: { threads: 1 } });
     try {
       await server.waitForStatus((s) => s.status === 'Streaming' && s.detection.state === 'running' && s.detection.frames_detected > 3, 30_000);
+      // Watched, as a camera with detection on is: every frame drawn and encoded beside the inference.
+      const viewer = readMjpegParts(`${server.url}/api/stream/video`, { durationMs: 6000, keepBodies: 0 });
       await Bun.sleep(3000);
       const readings = [];
       for (let i = 0; i < 5; i++, await Bun.sleep(400)) readings.push(await server.get('/api/status'));
+      expect((await viewer).errors).toEqual([]);
       const median = (values: number[]) => values.sort((a, b) => a - b)[2]!;
       const videoFps = median(readings.map((s) => s.fps));
       const detectionFps = median(readings.map((s) => s.detection.fps));
       const inferMs = median(readings.map((s) => s.detection.infer_ms));
       expect(inferMs).toBeGreaterThan(1000 / 15);
       expect(detectionFps).toBeGreaterThan(0.5);
-      expect(detectionFps).toBeLessThan(12);
+      // Detection runs slower than the video, and the video does not wait for it.
+      expect(detectionFps).toBeLessThan(videoFps);
       expect(videoFps).toBeGreaterThan(13.5);
       expect(videoFps).toBeLessThan(16.5);
     } finally {

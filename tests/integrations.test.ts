@@ -83,7 +83,7 @@ describe('the Telegram bot of a running server', () => {
       await telegram.waitFor(() => telegram.delivered.length === 2, 10_000, 'two answers');
       const [status, snapshot] = telegram.delivered;
       expect(Number(status!.params.chat_id)).toBe(1001);
-      expect(status!.params.text).toMatch(/Camera: Streaming.*\n.*\ntelegram: connected/s);
+      expect(status!.params.text).toMatch(/^📷 demo:640x360: Streaming, \d+(\.\d)? fps, \d+ frames, \d viewer\(s\)\n {3}demo:640x360\n.*telegram: connected/s);
       expect(snapshot!.method).toBe('sendPhoto');
       expect(jpegSize(snapshot!.photo!.bytes)).toEqual({ width: 640, height: 360 });
       expect(server.output()).toMatch(/ignored \/status from chat 999/);

@@ -1,13 +1,15 @@
-// The reference dashboard client: one MJPEG <img>, one Socket.IO connection, no framework.
+// The reference dashboard client: one Socket.IO connection, one WebSocket for the grid of every
+// camera, one MJPEG <img> for the camera shown full size; no framework.
 //
 // What the server sends (see the README's API section):
-//   status_update      the /api/status body: status, fps, frame_count, camera{state,reason,…},
-//                      stream{clients,frames_dropped}, and, when those features run,
-//                      detection{state,reason,model,fps,infer_ms} and integrations{name:{…}}
+//   status_update      the first camera's /api/status body (status, fps, frame_count, camera{…},
+//                      stream{…}, detection{…}, integrations{…}), and cameras{ id: that camera's status }
 //   stats_update       the /api/stats body: detection_count, fps, inbound, outbound
-//   detections_update  { seq, timestamp, detections: [{ class_id, class_name, confidence, box }] }
+//   detections_update  { camera, seq, timestamp, detections: [{ class_id, class_name, confidence, box }] }
+//   api/ws (binary)    kind (1 = JPEG), camera id length, camera id, seq (u32), capture time (f64), JPEG
 // What a client may send:
 //   request_stats      answered with stats_update
+//   api/ws (text)      {"type": "subscribe", "cameras": {"<id>": {"fps": 10}}}: the cameras it shows
 //
 // Every URL here is relative to the page, so it also works behind a reverse proxy or tunnel that
 // serves this server under a path prefix (https://example.com/cctv/ → this server's /).
@@ -16,6 +18,55 @@
 const $ = (id) => document.getElementById(id);
 const video = $('video');
 const RECENT_EVENTS = 20;
+/** Frames per second of a grid tile: enough to see movement, a fraction of full-size bandwidth. */
+const TILE_FPS = 10;
+
+// ---- Cameras and what is shown -----------------------------------------------------------
+// With one camera the page shows it full size (the seed's page). With several, a grid of every
+// camera; a click opens one full size (#/camera/<id>), "all cameras" goes back.
+let cameras = []; // [{ id, name }] in config order, from api/cameras
+let statuses = {}; // id → that camera's status, from status_update
+let shown; // the id shown full size, or undefined for the grid
+
+function viewFromHash() {
+  const match = /^#\/camera\/([a-z0-9_-]+)$/.exec(location.hash);
+  return match ? match[1] : undefined;
+}
+
+async function loadCameras() {
+  const response = await fetch('api/cameras', { cache: 'no-store' });
+  if (!response.ok) return;
+  cameras = (await response.json()).map(({ id, name }) => ({ id, name }));
+  buildGrid();
+  showView();
+}
+
+function showView() {
+  const many = cameras.length > 1;
+  const wanted = many ? viewFromHash() : cameras[0]?.id;
+  shown = cameras.some((c) => c.id === wanted) ? wanted : undefined;
+  $('grid').hidden = shown !== undefined || !many;
+  $('camera-view').hidden = shown === undefined && many;
+  $('view-bar').hidden = !many;
+  $('view-name').textContent = cameraById(shown)?.name ?? '';
+  subscribeTiles();
+  if (shown !== undefined) {
+    reloadVideo();
+    renderStatus(statuses[shown]);
+  } else {
+    // The grid: the full-size stream is closed, not left running behind it.
+    video.removeAttribute('src');
+  }
+}
+
+function cameraById(id) {
+  return cameras.find((c) => c.id === id);
+}
+
+window.addEventListener('hashchange', showView);
+$('back').addEventListener('click', () => {
+  location.hash = '';
+});
 
 // ---- Socket.IO ----------------------------------------------------------------------------
 // The page is at <prefix>/, so Socket.IO is at <prefix>/socket.io/. It reconnects by itself.
@@ -27,8 +78,8 @@ socket.on('connect', () => {
   showConnection('live', 'live');
   // The server pushes stats every second; asking once makes the counters show at once.
   socket.emit('request_stats');
-  // Back after the server restarted: the old MJPEG connection is gone, open a new one.
-  if (wasDisconnected) reloadVideo();
+  // Back after the server restarted: its cameras may have changed, and the old streams are gone.
+  if (wasDisconnected || !cameras.length) void loadCameras();
   wasDisconnected = false;
 });
 socket.on('disconnect', () => {
@@ -36,7 +87,14 @@ socket.on('disconnect', () => {
   showConnection('down', 'disconnected, reconnecting…');
   for (const panel of document.querySelectorAll('.panel')) panel.classList.remove('live');
 });
-socket.on('status_update', renderStatus);
+socket.on('status_update', (update) => {
+  statuses = update.cameras ?? {};
+  // A reload added or removed cameras: the page follows.
+  const ids = Object.keys(statuses);
+  if (ids.length !== cameras.length || ids.some((id) => !cameraById(id))) void loadCameras();
+  for (const [id, status] of Object.entries(statuses)) renderTileStatus(id, status);
+  if (shown !== undefined) renderStatus(statuses[shown], update.integrations);
+});
 socket.on('stats_update', renderStats);
 socket.on('detections_update', addDetectionEvent);
 
@@ -45,24 +103,29 @@ function showConnection(state, text) {
   $('connection').textContent = text;
 }
 
-// ---- Video --------------------------------------------------------------------------------
+// ---- The camera shown full size -----------------------------------------------------------
 // The <img> keeps its MJPEG connection open while the camera is down (the server re-sends the
 // last frame). It needs a new one when the connection broke: a server restart, a proxy timeout.
 let retryTimer;
 function reloadVideo() {
   clearTimeout(retryTimer);
-  // A new URL each time: the browser must not answer from its cache or reuse the dead request.
-  video.src = 'api/stream/video?t=' + Date.now();
+  if (shown === undefined) return;
+  // The first camera on the seed's own route; a new URL each time, so the browser neither answers
+  // from its cache nor reuses the dead request.
+  const path = shown === cameras[0]?.id ? 'api/stream/video' : 'api/cameras/' + shown + '/stream/video';
+  video.src = path + '?t=' + Date.now();
 }
 video.addEventListener('error', () => {
   clearTimeout(retryTimer);
-  retryTimer = setTimeout(reloadVideo, 2000);
+  if (shown !== undefined) retryTimer = setTimeout(reloadVideo, 2000);
 });
 
 // ---- Status -------------------------------------------------------------------------------
 let cameraState;
 
-function renderStatus(status) {
+function renderStatus(status, integrations) {
+  if (integrations !== undefined) renderIntegrations(integrations);
+  if (!status) return;
   const camera = status.camera ?? { state: status.status, reason: null };
   $('camera-state').textContent = camera.state;
   $('camera-state').dataset.state = camera.state;
@@ -83,11 +146,9 @@ function renderStatus(status) {
   $('viewers').textContent = number(status.stream?.clients);
   $('frames').textContent = number(status.frame_count) + (status.stream ? ' (' + number(status.stream.frames_dropped) + ' dropped)' : '');
   $('detection').textContent = describeDetection(status.detection);
-  renderIntegrations(status.integrations);
   $('status-panel').classList.add('live');
 }
 
-// Optional: absent until the server runs detection.
 function describeDetection(detection) {
   if (!detection) return '—';
   const model = detection.model ? ' · ' + detection.model.split('/').pop() : '';
@@ -95,7 +156,7 @@ function describeDetection(detection) {
   return detection.state + (detection.reason ? ': ' + detection.reason : '');
 }
 
-// Optional: one line per integration (sheets, telegram, mqtt…), hidden when there are none.
+// One line per integration (sheets, telegram, mqtt…), hidden when there are none.
 function renderIntegrations(integrations) {
   const names = Object.keys(integrations ?? {});
   $('integrations-panel').hidden = names.length === 0;
@@ -124,16 +185,17 @@ function renderStats(stats) {
 }
 
 // ---- Recent detections --------------------------------------------------------------------
-// One detections_update per detector result (several a second); the list keeps the last 20
-// that found something, and a result that repeats the one before only bumps its count.
+// One detections_update per detector result (several a second per camera); the list keeps the
+// last 20 that found something, and a result that repeats the one before only bumps its count.
 const events = [];
 
 function addDetectionEvent(update) {
   if (!update.detections?.length) return;
-  // "person ×2, car" for the classes in this result.
+  // "person ×2, car" for the classes in this result; the camera's name when there are several.
   const counts = {};
   for (const d of update.detections) counts[d.class_name] = (counts[d.class_name] ?? 0) + 1;
-  const classes = Object.entries(counts).map(([name, n]) => (n > 1 ? name + ' ×' + n : name)).join(', ');
+  let classes = Object.entries(counts).map(([name, n]) => (n > 1 ? name + ' ×' + n : name)).join(', ');
+  if (cameras.length > 1 && update.camera) classes = (cameraById(update.camera)?.name ?? update.camera) + ': ' + classes;
   const time = clock(update.timestamp);
   if (events[0]?.classes === classes) Object.assign(events[0], { time, repeats: events[0].repeats + 1 });
   else events.unshift({ time, classes, repeats: 1 });
@@ -147,6 +209,116 @@ function addDetectionEvent(update) {
     return li;
   }));
   $('events-panel').classList.add('live');
+}
+
+// ---- The grid: every camera over one WebSocket ----------------------------------------------
+const tiles = new Map(); // id → { figure, canvas, caption, frames, decoding, next }
+let liveSocket;
+let visible = new Set(); // tiles on screen: only those are subscribed
+
+function buildGrid() {
+  const grid = $('grid');
+  tiles.clear();
+  grid.replaceChildren(...cameras.map(({ id, name }) => {
+    const figure = document.createElement('figure');
+    figure.className = 'tile';
+    figure.dataset.camera = id;
+    figure.innerHTML = '<canvas width="640" height="360"></canvas><div class="reason" hidden></div><figcaption><b></b><span class="fps muted"></span><span class="state"></span></figcaption>';
+    figure.querySelector('b').textContent = name;
+    figure.addEventListener('click', () => {
+      location.hash = '#/camera/' + id;
+    });
+    tiles.set(id, { figure, canvas: figure.querySelector('canvas'), frames: 0, decoding: false, next: undefined });
+    tileObserver.observe(figure);
+    renderTileStatus(id, statuses[id]);
+    return figure;
+  }));
+}
+
+function renderTileStatus(id, status) {
+  const tile = tiles.get(id);
+  if (!tile || !status) return;
+  const state = tile.figure.querySelector('.state');
+  state.textContent = status.status;
+  state.dataset.state = status.status;
+  tile.figure.querySelector('.fps').textContent = number(status.fps, 0) + ' fps';
+  const reason = tile.figure.querySelector('.reason');
+  reason.hidden = status.status === 'Streaming';
+  reason.textContent = status.status + (status.camera?.reason ? ': ' + status.camera.reason : '');
+}
+
+// Only tiles on screen (and only while the page is visible) are subscribed: a scrolled-away or
+// background tab costs the server and the network nothing.
+const tileObserver = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const id = entry.target.dataset.camera;
+    if (entry.isIntersecting) visible.add(id);
+    else visible.delete(id);
+  }
+  subscribeTiles();
+});
+document.addEventListener('visibilitychange', subscribeTiles);
+
+function subscribeTiles() {
+  const wanted = {};
+  if (shown === undefined && cameras.length > 1 && !document.hidden) for (const id of visible) wanted[id] = { fps: TILE_FPS };
+  if (!liveSocket && Object.keys(wanted).length) connectLive();
+  if (liveSocket?.readyState === WebSocket.OPEN) liveSocket.send(JSON.stringify({ type: 'subscribe', cameras: wanted }));
+}
+
+function connectLive() {
+  const url = new URL('api/ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  liveSocket = ws;
+  ws.onopen = subscribeTiles;
+  ws.onmessage = (event) => {
+    if (typeof event.data !== 'string') showFrame(event.data);
+  };
+  ws.onclose = () => {
+    liveSocket = undefined;
+    setTimeout(subscribeTiles, 2000);
+  };
+}
+
+function showFrame(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes[0] !== 1) return;
+  const idLength = bytes[1];
+  const id = new TextDecoder().decode(bytes.subarray(2, 2 + idLength));
+  const tile = tiles.get(id);
+  if (!tile) return;
+  const jpeg = new Blob([bytes.subarray(2 + idLength + 12)], { type: 'image/jpeg' });
+  // One decode at a time per tile; a frame that comes meanwhile replaces the one waiting.
+  if (tile.decoding) {
+    tile.next = jpeg;
+    return;
+  }
+  void draw(tile, jpeg);
+}
+
+async function draw(tile, jpeg) {
+  tile.decoding = true;
+  try {
+    const bitmap = await createImageBitmap(jpeg);
+    if (tile.canvas.width !== bitmap.width || tile.canvas.height !== bitmap.height) {
+      tile.canvas.width = bitmap.width;
+      tile.canvas.height = bitmap.height;
+      tile.canvas.style.aspectRatio = bitmap.width + ' / ' + bitmap.height;
+    }
+    tile.canvas.getContext('2d').drawImage(bitmap, 0, 0);
+    bitmap.close();
+    tile.frames++;
+    tile.figure.dataset.frames = String(tile.frames);
+  } catch {
+    // A broken frame: the next one draws.
+  } finally {
+    tile.decoding = false;
+  }
+  const next = tile.next;
+  tile.next = undefined;
+  if (next) void draw(tile, next);
 }
 
 // ---- Formatting ---------------------------------------------------------------------------

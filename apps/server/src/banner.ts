@@ -5,6 +5,7 @@ import { integrationLines } from './integrations.ts';
 import { securityStatus } from './auth.ts';
 import { DOCS_PATH } from './openapi.ts';
 import { redactSecrets } from './redact.ts';
+import type { CameraConfig } from './config.ts';
 import type { ServerState } from './state.ts';
 
 /** The address people open: localhost when listening on every interface. */
@@ -14,7 +15,7 @@ export function baseUrl(state: ServerState): string {
   return `http://${shown}:${port}`;
 }
 
-/** The startup banner: where the dashboard, the API, the stream and Socket.IO answer, and what is not built yet. */
+/** The startup banner: where the dashboard, the API, the streams and Socket.IO answer, and what each camera runs. */
 export function banner(state: ServerState, origin: string): string {
   const { host, port } = state.config.server;
   const base = baseUrl(state);
@@ -23,12 +24,11 @@ export function banner(state: ServerState, origin: string): string {
     '🎥 CCTV stream server',
     `   Web:     ${base}/  (dashboard)`,
     `   API:     ${base}/api`,
-    `   Stream:  ${base}/api/stream/video`,
+    `   Stream:  ${base}/api/stream/video${state.cameras.length > 1 ? `  (${state.primary.id}; each camera at /api/cameras/<id>/stream/video)` : ''}`,
     `   WS:      ${base.replace('http://', 'ws://')}/socket.io/`,
-    `   Camera:  ${redactUrl(state.config.camera_url)} @ ${state.config.target_fps} fps, JPEG q${state.config.jpeg_quality}`,
+    ...cameraLines(state),
     `   Config:  ${origin}`,
     `   Listen:  ${host}:${port}`,
-    `   Detect:  ${detectionLine(state)}`,
     ...securityLines(state, base),
   ];
   lines.push(...integrationLines(state.config, state.integrations));
@@ -52,12 +52,26 @@ function securityLines(state: ServerState, base: string): string[] {
   return lines;
 }
 
+/** The seed's one camera in two lines (source, detection); many cameras a line each. */
+function cameraLines(state: ServerState): string[] {
+  const source = (camera: CameraConfig) => `${redactUrl(camera.camera_url)} @ ${camera.target_fps} fps, JPEG q${camera.jpeg_quality}`;
+  if (!state.config.cameras) {
+    const camera = state.primary.config;
+    return [`   Camera:  ${source(camera)}`, `   Detect:  ${detectionLine(camera)}`];
+  }
+  const width = Math.max(...state.cameras.map((camera) => camera.id.length));
+  return [
+    `   Cameras: ${state.cameras.length} (GET /api/cameras)`,
+    ...state.cameras.map(({ config: camera }) => `     ${camera.id.padEnd(width)}  ${source(camera)}; detect: ${detectionLine(camera)}`),
+  ];
+}
+
 /** Off, or the model and whether it can be loaded: a missing file is said here, a bad one in the log as it loads. */
-function detectionLine(state: ServerState): string {
-  const { detection_enabled: enabled, model_path: model } = state.config;
+function detectionLine(camera: CameraConfig): string {
+  const { detection_enabled: enabled, model_path: model } = camera;
   if (!enabled) return 'off (detection_enabled: false)';
   if (!existsSync(model)) return `FAILED: ${new ModelNotFoundError(model).message} (the video runs without detection; see /api/status)`;
-  if (backendForModel(model, state.config.detection.backend) === 'tensorrt') {
+  if (backendForModel(model, camera.detection.backend) === 'tensorrt') {
     // Only whether the shim is built: whether TensorRT and a GPU can run the engine shows as it loads.
     const shim = tensorRtShimPath();
     const problem = tensorRtShimProblem(shim);

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { redactUrl } from '@cctv/redact';
-import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
+import { Kind, Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { expectedValue } from './expected.ts';
+import { redactSecrets } from './redact.ts';
 import { IP_OR_CIDR_PATTERN } from './ip-ranges.ts';
 
 /**
@@ -18,7 +19,7 @@ const AuthToken = t.Union(
   { 'x-expected': 'a token of 16 to 512 printable characters without spaces, or {"name": "letters, digits, _.-", "token": "…"}' },
 );
 
-export const ConfigSchema = t.Object(
+const SettingsSchema = t.Object(
   {
     camera_url: t.String({
       minLength: 1,
@@ -89,7 +90,7 @@ export const ConfigSchema = t.Object(
         credentials_file: t.String({ default: '', description: 'Service-account JSON key file for the Sheets API (used instead of webapp_url when set with spreadsheet_id; kept secret).' }),
         spreadsheet_id: t.String({ default: '', description: 'Spreadsheet to read counts from and append rows to (the id in its URL).' }),
         counts_range: t.String({ minLength: 1, default: 'Counts!A2:B2', description: 'A1 range whose first two cells are inbound and outbound (Sheets API).' }),
-        events_range: t.String({ minLength: 1, default: 'Events!A:G', description: 'A1 range detection rows are appended to: time, camera, class, count, confidence, snapshot, id (Sheets API).' }),
+        events_range: t.String({ minLength: 1, default: 'Events!A:H', description: 'A1 range detection rows are appended to: time, camera (its name), class, count, confidence, snapshot, id, camera_id (Sheets API).' }),
         api_root: t.String({ minLength: 1, default: 'https://sheets.googleapis.com/', description: 'Sheets API root URL (change only for a proxy or a test server).' }),
         event_classes: t.Array(t.String({ minLength: 1 }), { default: [], description: 'Classes that make a row; empty: every class.' }),
         min_confidence: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detections below this confidence make no row.' }),
@@ -174,7 +175,79 @@ export const ConfigSchema = t.Object(
   { additionalProperties: false },
 );
 
-export type Config = Static<typeof ConfigSchema>;
+/** The keys a camera of `cameras` may set for itself; the top-level ones are the defaults for every camera. */
+export const CAMERA_KEYS = ['camera_url', 'target_fps', 'jpeg_quality', 'rtsp_decoder', 'detection_enabled', 'model_path', 'detection'] as const;
+type CameraKey = (typeof CAMERA_KEYS)[number];
+type Settings = Static<typeof SettingsSchema>;
+
+/** A camera's id: it appears in URLs and MQTT topics. */
+export const CAMERA_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,31}$';
+
+/** The same field without a default, and an object's fields optional: a camera overrides only what it sets. */
+function overridable(schema: TSchema): TSchema {
+  const { default: _default, ...rest } = schema;
+  if (schema.type !== 'object' || !schema.properties) return { ...rest, [Kind]: schema[Kind] } as TSchema;
+  const properties = Object.fromEntries(Object.entries(schema.properties as Record<string, TSchema>).map(([key, child]) => [key, t.Optional(overridable(child))]));
+  return t.Object(properties, { additionalProperties: false, description: schema.description });
+}
+
+const CameraEntrySchema = t.Object(
+  {
+    name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: 'What people call this camera (default: its id).' })),
+    ...Object.fromEntries(CAMERA_KEYS.map((key) => [key, key === 'camera_url' ? SettingsSchema.properties.camera_url : t.Optional(overridable(SettingsSchema.properties[key]))])),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = t.Object(
+  {
+    ...SettingsSchema.properties,
+    cameras: t.Optional(
+      t.Record(t.String(), CameraEntrySchema, {
+        description:
+          'Many cameras, by id (lowercase letters, digits, _ and -; it appears in URLs and topics): each {"camera_url": …} and any of target_fps, jpeg_quality, rtsp_decoder, detection_enabled, model_path, detection.*, name, overriding the top-level keys (the defaults for all). Without it, camera_url is the one camera, id "default". Also CCTV_CAMERAS as JSON.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+type Overrides<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Overrides<T[K]> : T[K] };
+
+/** One camera of `cameras`: its own keys, over the top-level ones. */
+export type CameraEntry = { camera_url: string; name?: string } & Overrides<Pick<Settings, Exclude<CameraKey, 'camera_url'>>>;
+
+export type Config = Settings & { cameras?: Record<string, CameraEntry> };
+
+/** One camera as the server runs it: the top-level keys with the camera's own over them. */
+export type CameraConfig = Pick<Settings, CameraKey> & { id: string; name: string };
+
+/** The id of the one camera of a config without `cameras` (the seed's): its routes are the seed's routes. */
+export const SINGLE_CAMERA_ID = 'default';
+
+/** Every camera of the config, in config order. The first one answers the seed's single-camera routes and events. */
+export function cameraConfigs(config: Config): CameraConfig[] {
+  const defaults = Object.fromEntries(CAMERA_KEYS.map((key) => [key, config[key]])) as Pick<Settings, CameraKey>;
+  if (!config.cameras) return [{ ...structuredClone(defaults), id: SINGLE_CAMERA_ID, name: hostName(config.camera_url) }];
+  return Object.entries(config.cameras).map(([id, { name, detection, ...own }]) => ({
+    ...structuredClone(defaults),
+    ...structuredClone(own),
+    detection: { ...structuredClone(defaults.detection), ...structuredClone(detection) },
+    id,
+    name: name ?? id,
+  }));
+}
+
+/** The seed's one camera is named by its host (no credentials), or the source as given, redacted. */
+function hostName(cameraUrl: string): string {
+  try {
+    const url = new URL(cameraUrl);
+    if (url.host) return url.host;
+  } catch {
+    // Not a URL (a file path, demo:), or one `URL` refuses (a raw space in a password): redacted below.
+  }
+  return redactSecrets(cameraUrl);
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], origin: string) {
@@ -231,7 +304,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (problems.length) throw new ConfigError(problems, origin);
   const merged = [fromEnvironment, fromFlags].reduce<Record<string, unknown>>((base, layer) => mergeLayer(base, layer), structuredClone(fromFile));
   const config = Value.Default(ConfigSchema, structuredClone(merged)) as Config;
-  const rules = integrationSwitches(config, merged);
+  const rules = [...cameraRules(merged), ...integrationSwitches(config, merged)];
   if (rules.length) throw new ConfigError(rules, origin);
   return { config, origin };
 }
@@ -270,7 +343,9 @@ function environmentLayer(env: Record<string, string | undefined>): { layer: Rec
  * as `"server": []`.
  */
 function layerProblems(layer: Record<string, unknown>, fromEnv: Map<string, string>): string[] {
-  return explain([...Value.Errors(ConfigSchema, layer)].filter((error) => error.value !== undefined), fromEnv);
+  // A camera of `cameras` has no default camera_url: missing there is an error.
+  const missing = (error: ValueError) => error.value === undefined && !/^\/cameras\/[^/]+\/camera_url$/.test(error.path);
+  return explain([...Value.Errors(ConfigSchema, layer)].filter((error) => !missing(error)), fromEnv);
 }
 
 /** `layer` over `base`: objects merge key by key; lists and values replace. */
@@ -282,6 +357,25 @@ function mergeLayer(base: Record<string, unknown>, layer: Record<string, unknown
     out[key] = bothObjects ? mergeLayer(under as Record<string, unknown>, value as Record<string, unknown>) : value;
   }
   return out;
+}
+
+/** Camera ids that fit URLs and topics, and one way of naming the cameras, not two. */
+function cameraRules(given: Record<string, unknown>): string[] {
+  const cameras = given.cameras as Record<string, unknown> | undefined;
+  if (cameras === undefined) return [];
+  const problems: string[] = [];
+  const ids = Object.keys(cameras);
+  if (!ids.length) problems.push('cameras: got an empty map, expected at least one camera ({"door": {"camera_url": "rtsp://…"}}), or no cameras key and camera_url for one camera');
+  const idPattern = new RegExp(CAMERA_ID_PATTERN);
+  for (const id of ids) {
+    if (!idPattern.test(id)) problems.push(`cameras.${id}: not a camera id; expected 1 to 32 lowercase letters, digits, _ or -, starting with a letter or digit (it appears in URLs and topics)`);
+  }
+  if ('camera_url' in given) {
+    problems.push(
+      `camera_url and cameras are both set: keep cameras and move this camera into it (e.g. "cameras": {"default": {"camera_url": "${redactUrl(String(given.camera_url))}"}}), or remove cameras for a single camera`,
+    );
+  }
+  return problems;
 }
 
 /**
@@ -317,6 +411,14 @@ function integrationSwitches(config: Config, given: Record<string, unknown>): st
 }
 
 function parseEnvValue(text: string, schema: TSchema): unknown {
+  // A whole map (CCTV_CAMERAS='{"door": {…}}'): JSON, or the text itself for the error to show.
+  if (schema.type === 'object') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
   if (schema.type === 'integer' || schema.type === 'number') return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
   if (schema.type === 'boolean') return /^(true|1|yes|on)$/i.test(text) ? true : /^(false|0|no|off)$/i.test(text) ? false : text;
   // Lists: a JSON array, or comma-separated words (CCTV_DETECTION_CLASSES=person,car).
@@ -369,7 +471,11 @@ function explain(errors: ValueError[], fromEnv: Map<string, string>): string[] {
 
 function knownKeys(parentPath: string): string[] {
   let schema: TSchema = ConfigSchema;
-  for (const key of parentPath ? parentPath.split('.') : []) schema = (schema.properties as Record<string, TSchema>)[key]!;
+  for (const key of parentPath ? parentPath.split('.') : []) {
+    // A map (`cameras`): every key of it has the same schema.
+    const mapped = schema.patternProperties ? Object.values(schema.patternProperties as Record<string, TSchema>)[0] : undefined;
+    schema = mapped ?? (schema.properties as Record<string, TSchema>)[key]!;
+  }
   return Object.keys(schema.properties ?? {});
 }
 

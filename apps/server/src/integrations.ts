@@ -1,5 +1,5 @@
-import { Integrations, type DetectionEvent } from '@cctv/integrations';
-import type { Config } from './config.ts';
+import { cameraLabel, Integrations, type DetectionEvent } from '@cctv/integrations';
+import { SINGLE_CAMERA_ID, type Config } from './config.ts';
 import { log } from './log.ts';
 import { redactor } from './redact.ts';
 import type { ServerState } from './state.ts';
@@ -43,35 +43,45 @@ export function createIntegrations(config: Config, state: () => ServerState): In
     commands: {
       status: () => statusText(state()),
       stats: () => statsText(state()),
-      // The newest frame, else the status card viewers see while the camera has sent none.
-      snapshot: () => state().frames.latest()?.jpeg ?? state().pipeline.placeholder?.jpeg,
+      snapshot: (id) => snapshotFor(state(), id),
     },
     log,
     redactor,
   });
 }
 
-/** The camera's name in messages and rows: its host (no credentials), or the source as given, redacted. */
-export function cameraName(cameraUrl: string): string {
-  try {
-    const url = new URL(cameraUrl);
-    if (url.host) return url.host;
-  } catch {
-    // Not a URL (a file path, demo:), or one `URL` refuses (a raw space in a password): redacted below.
-  }
-  return redactor.redact(cameraUrl);
+/**
+ * A camera as the integrations name it: its name and id; the seed's one camera by its name alone,
+ * as its messages always read ("Camera 192.168.1.100:554 is down").
+ */
+export function integrationCamera(camera: { id: string; name: string }): { name: string; id: string | undefined } {
+  return { name: camera.name, id: camera.id === SINGLE_CAMERA_ID ? undefined : camera.id };
 }
 
-/**
- * A detector result as the integrations take it. The pipeline calls `onDetections` right after
- * pushing the first frame drawn with the result, so `frames.latest()` is that frame's JPEG.
- */
+/** A detector result of a camera as the integrations take it, with the JPEG of the first frame drawn with it. */
 export function detectionEvent(
   result: { capturedAt: number; detections: ReadonlyArray<{ className: string; confidence: number }> },
-  camera: string,
+  camera: { id: string; name: string },
   snapshot: Uint8Array | undefined,
 ): DetectionEvent {
-  return { at: result.capturedAt, camera, detections: result.detections.map(({ className, confidence }) => ({ className, confidence })), snapshot };
+  const { name, id } = integrationCamera(camera);
+  return {
+    at: result.capturedAt,
+    camera: name,
+    cameraId: id,
+    detections: result.detections.map(({ className, confidence }) => ({ className, confidence })),
+    snapshot,
+  };
+}
+
+/** /snapshot [camera]: the newest frame (encoded now if nobody watches), else the status card viewers see while the camera has sent none. */
+async function snapshotFor(state: ServerState, id: string | undefined): Promise<{ jpeg: Uint8Array; camera: string } | { text: string }> {
+  const camera = id === undefined ? state.primary : state.camera(id);
+  if (!camera) return { text: `No camera "${id}"; the cameras are: ${state.cameras.map((c) => c.id).join(', ')}` };
+  const jpeg = (await camera.snapshot())?.jpeg ?? camera.placeholder?.jpeg;
+  const { name, id: cameraId } = integrationCamera(camera);
+  const label = cameraLabel(name, cameraId);
+  return jpeg ? { jpeg, camera: label } : { text: `No frame yet: camera ${label} has not sent a picture (${camera.capture.state}).` };
 }
 
 /** Banner lines: what each integration does, or that it is off. */
@@ -102,13 +112,18 @@ function offLine(switchKey: string, configured: boolean): string {
   return configured ? `off (${switchKey} is not true; its settings are ignored)` : 'off';
 }
 
+/** /status: one line per camera, then the integrations. */
 function statusText(state: ServerState): string {
-  const status = state.status();
-  const camera = status.camera;
-  const lines = [
-    `📷 Camera: ${camera.state}${camera.reason ? ` (${camera.reason})` : ''}, ${Math.round(status.fps * 10) / 10} fps, ${status.frame_count} frames, ${status.stream.clients} viewer(s)`,
-    `Source: ${camera.source}`,
-  ];
+  const lines: string[] = [];
+  for (const camera of state.cameras) {
+    const status = state.status(camera);
+    const { state: cameraState, reason, source } = status.camera;
+    const { name, id } = integrationCamera(camera);
+    lines.push(
+      `📷 ${cameraLabel(name, id)}: ${cameraState}${reason ? ` (${reason})` : ''}, ${status.fps} fps, ${status.frame_count} frames, ${status.stream.clients} viewer(s)`,
+      `   ${source}`,
+    );
+  }
   for (const [name, integration] of Object.entries(state.integrations?.status() ?? {})) {
     lines.push(`${name}: ${integration.state}${integration.queued ? `, ${integration.queued} queued` : ''}${integration.last_error ? ` (${integration.last_error})` : ''}`);
   }

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
-import { FrameBuffer } from '@cctv/frame-buffer';
 import { banner } from './banner.ts';
 import { buildInfo } from './binary/build-info.ts';
 import { CliError, parseArgs, USAGE, versionText, type CliOptions } from './cli.ts';
-import { ConfigError, loadConfig, type LoadedConfig } from './config.ts';
+import { ConfigError, loadConfig, SINGLE_CAMERA_ID, type LoadedConfig } from './config.ts';
 import { createApp, listen } from './http.ts';
-import { cameraName, createIntegrations, detectionEvent } from './integrations.ts';
+import { createIntegrations, detectionEvent, integrationCamera } from './integrations.ts';
+import { LiveVideo } from './live-video.ts';
 import { log } from './log.ts';
 import { registerSecrets } from './redact.ts';
-import { Pipeline } from './pipeline/pipeline.ts';
+import { ConfigReloader } from './reload.ts';
 import { LiveUpdates } from './socketio.ts';
 import { ServerState } from './state.ts';
 import { startTui, type Tui } from './tui/index.ts';
@@ -21,85 +21,63 @@ interface Part {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const { cli, loaded } = readSettings(argv);
+  const { cli, load } = readSettings(argv);
+  const loaded = load();
   const { config } = loaded;
   // Before anything logs: every line is scrubbed of these.
   registerSecrets(config);
 
-  const frames = new FrameBuffer();
-  const pipeline = new Pipeline({
-    url: config.camera_url,
-    targetFps: config.target_fps,
-    jpegQuality: config.jpeg_quality,
-    jpegEncoder: config.jpeg_encoder,
-    rtspDecoder: config.rtsp_decoder,
-    frames,
-    detection: {
-      modelPath: config.model_path,
-      confidence: config.detection.confidence,
-      iou: config.detection.iou,
-      classes: config.detection.classes,
-      labelsPath: config.detection.labels_path,
-      threads: config.detection.threads,
-      executionProviders: config.detection.execution_providers,
-      maxFps: config.detection.max_fps,
-      backend: config.detection.backend,
-    },
-    detectionEnabled: config.detection_enabled,
-    onStatus: (status) => {
-      const decoder = status.state === 'Connecting' && status.decoder ? ` (${status.decoder})` : '';
-      log.info(`camera ${status.state}${decoder}${status.reason ? `: ${status.reason}` : ''}`);
+  const state = new ServerState(config, {
+    status: (camera) => {
       live.statusChanged();
-      integrations.onCameraStatus(status.state, status.reason, cameraName(status.source));
+      const { name, id } = integrationCamera(camera);
+      integrations.onCameraStatus(camera.capture.state, camera.capture.reason, name, id);
     },
-    onDetectionStatus: (status) => {
-      const what = status.state === 'running' ? `: ${status.model} (${status.layout}, ${status.inputSize?.width}×${status.inputSize?.height}, ${status.backend})` : '';
-      const line = `detection ${status.state}${what}${status.reason ? `: ${status.reason}` : ''}`;
-      if (status.state === 'failed') log.error(line);
-      else if (status.reason) log.warn(line); // running, but a fallback model: say so loudly
-      else log.info(line);
-      live.statusChanged();
+    detections: (camera, result, snapshot) => {
+      live.detectionsChanged(camera);
+      integrations.onDetections(detectionEvent(result, camera, snapshot));
     },
-    onDetections: (result) => {
-      live.detectionsChanged();
-      // Called right after the first frame drawn with this result went in, so that frame is the snapshot.
-      integrations.onDetections(detectionEvent(result, cameraName(config.camera_url), frames.latest()?.jpeg));
-    },
-    onError: (message) => log.error(message),
-    onEncoder: (name, fallbackReason) => (fallbackReason ? log.warn(`JPEG encoder: ${name}, because ${fallbackReason}`) : log.info(`JPEG encoder: ${name}`)),
+    // Rows and alerts carry the frame the detections were drawn on, even when nobody watches.
+    wantsPicture: (_camera, result) => integrations.enabled.length > 0 && result.detections.length > 0,
+    log: (level, camera, message) => log[level](`${state.cameras.length > 1 || camera.id !== SINGLE_CAMERA_ID ? `${camera.id}: ` : ''}${message}`),
   });
-  const state = new ServerState(config, frames, pipeline);
-  const integrations = createIntegrations(config, () => state);
+  let integrations = createIntegrations(config, () => state);
   state.integrations = integrations;
   const live = new LiveUpdates(state);
-  const app = createApp(state, live);
+  const video = new LiveVideo(state);
+  const reloader = new ConfigReloader(load, state, async (next) => {
+    await integrations.stop();
+    integrations = createIntegrations(next, () => state);
+    state.integrations = integrations;
+    integrations.start();
+  });
+  const app = createApp(state, live, video, reloader);
 
   let tui: Tui | undefined;
   const parts: Part[] = [
-    // The one buffer every viewer reads.
-    { name: 'frames', start: () => {}, stop: () => frames.close() },
     // Socket.IO pushes: status and stats every second and on camera changes.
     { name: 'live updates', start: () => live.start(), stop: () => live.stop() },
-    // REST, MJPEG and Socket.IO on one port; viewers are closed first so their streams end.
+    // REST, MJPEG, the live-video WebSocket and Socket.IO on one port; viewers are closed first so their streams end.
     {
       name: 'http',
-      start: () => listen(app, live, config.server.host, config.server.port),
+      start: () => listen(app, live, video, config.server.host, config.server.port),
       stop: async () => {
-        for (const viewer of state.viewers) viewer.close();
+        video.closeAll();
+        for (const camera of state.cameras) for (const viewer of [...camera.viewers]) viewer.close();
         await app.stop(true);
       },
     },
-    // Capture + encode in a Worker, started once the server answers.
-    { name: 'pipeline', start: () => pipeline.start(), stop: () => pipeline.stop() },
+    // Each camera: capture + encode in a Worker of its own, started once the server answers; one detector per model.
+    { name: 'cameras', start: () => state.startCameras(), stop: () => state.stopCameras() },
     // Sheets counts in; rows and Telegram alerts out through the durable outbox (stopped first: in-flight sends finish).
     { name: 'integrations', start: () => integrations.start(), stop: () => integrations.stop() },
-    // Where the dashboard, API and stream answer; printed before a TUI takes over the terminal.
+    // Where the dashboard, API and streams answer; printed before a TUI takes over the terminal.
     { name: 'banner', start: () => console.log(banner(state, loaded.origin)), stop: () => {} },
     // --tui: the terminal dashboard, last; `q` quits like Ctrl-C, `d` toggles detection.
     {
       name: 'tui',
       start: () => {
-        if (cli.tui) tui = startTui({ state, onQuit: () => void shutdown('quit (q)'), onToggleDetection: () => state.toggleDetection() });
+        if (cli.tui) tui = startTui({ state, onQuit: () => void shutdown('quit (q)') });
       },
       stop: () => tui?.stop(),
     },
@@ -131,10 +109,26 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('uncaughtException', (error) => log.error(`uncaught exception: ${error.stack ?? error.message}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void reloadAndLog(reloader));
+}
+
+/** SIGHUP: the config file again; what changed, or why the file was refused, in the log. */
+async function reloadAndLog(reloader: ConfigReloader): Promise<void> {
+  const result = await reloader.reload();
+  if (!result.reloaded) {
+    log.error(`SIGHUP: the config was not reloaded, the running one stays:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
+    return;
+  }
+  const { added, removed, restarted } = result.cameras;
+  const said = (what: string, ids: string[]) => (ids.length ? [`${what} ${ids.join(', ')}`] : []);
+  const changes = [...said('added', added), ...said('removed', removed), ...said('restarted', restarted)];
+  if (result.integrations === 'restarted') changes.push('integrations restarted');
+  log.info(`SIGHUP: config reloaded: ${changes.length ? changes.join('; ') : 'no camera changed'}`);
+  if (result.restart_required.length) log.warn(`SIGHUP: ${result.restart_required.join(', ')} changed; they apply at the next start`);
 }
 
 /** Flags, then the config they point at; a bad one ends the process with exit code 2 and what was wrong. */
-function readSettings(argv: readonly string[]): { cli: CliOptions; loaded: LoadedConfig } {
+function readSettings(argv: readonly string[]): { cli: CliOptions; load: () => LoadedConfig } {
   try {
     const cli = parseArgs(argv);
     if (cli.help) {
@@ -146,7 +140,11 @@ function readSettings(argv: readonly string[]): { cli: CliOptions; loaded: Loade
       process.exit(0);
     }
     const file = cli.config ?? process.env.CCTV_CONFIG ?? (existsSync('config.json') ? 'config.json' : undefined);
-    return { cli, loaded: loadConfig({ file, env: process.env, overrides: { port: cli.port } }) };
+    // The same file, environment and flags each time: a reload re-reads the file, and the environment as it was at start.
+    const env = { ...process.env };
+    const load = () => loadConfig({ file, env, overrides: { port: cli.port } });
+    load();
+    return { cli, load };
   } catch (error) {
     if (!(error instanceof CliError || error instanceof ConfigError)) throw error;
     console.error(`cctv-server: ${error.message}`);

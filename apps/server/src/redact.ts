@@ -13,9 +13,14 @@ const SECRET_KEY = /(^|_)(token|tokens|password|passwd|secret|private_key|api_ke
  * `redactSecrets` then scrubs them from any text, wherever they turn up.
  */
 export function registerSecrets(config: unknown): void {
+  redactor.replace(secretsOf(config));
+}
+
+/** The secret values of a config (see registerSecrets); a reload adds them to the ones already known. */
+export function secretsOf(config: unknown): string[] {
   const found = new Set<string>();
   collect(config, false, found);
-  redactor.replace(found);
+  return [...found];
 }
 
 /** Adds values that are secret but not in the config as written. */

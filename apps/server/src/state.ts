@@ -1,132 +1,144 @@
-import type { FrameBuffer } from '@cctv/frame-buffer';
-import type { MjpegClient } from '@cctv/mjpeg';
 import type { Integrations } from '@cctv/integrations';
 import { securityStatus } from './auth.ts';
-import type { Config } from './config.ts';
+import { Camera, type CameraEvents } from './camera.ts';
+import { cameraConfigs, type CameraConfig, type Config } from './config.ts';
+import { Detectors } from './detectors.ts';
 import { redactStrings } from './redact.ts';
-import type { Pipeline } from './pipeline/pipeline.ts';
+import type { CameraListBodyType, StatsBodyType, StatusBodyType } from './routes/status-body.ts';
 
-/** What the routes, Socket.IO and the banner read: one place, so they always agree. */
+/** What a reload did to the cameras. */
+export interface CameraChanges {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  unchanged: string[];
+}
+
+/**
+ * What the routes, Socket.IO, the TUI and the banner read: one place, so they always agree. The
+ * cameras in config order; the first one answers the seed's single-camera routes and events.
+ */
 export class ServerState {
-  readonly viewers = new Set<MjpegClient>();
+  readonly detectors = new Detectors();
   /** Sheets and Telegram (set by main once made): counts in, status out. */
   integrations: Integrations | undefined;
+  #config: Config;
+  #cameras: Camera[];
 
   constructor(
-    readonly config: Config,
-    readonly frames: FrameBuffer,
-    readonly pipeline: Pipeline,
-  ) {}
-
-  /** Frames dropped by viewers that have since left. */
-  #droppedByPastViewers = 0;
-
-  addViewer(client: MjpegClient): void {
-    this.viewers.add(client);
-    client.onClose(() => {
-      this.viewers.delete(client);
-      this.#droppedByPastViewers += client.stats.framesDropped;
-    });
+    config: Config,
+    private readonly cameraEvents: CameraEvents,
+  ) {
+    this.#config = config;
+    this.#cameras = cameraConfigs(config).map((camera) => this.#newCamera(camera));
   }
 
-  /** The seed's /api/status shape, then what we add: why the camera is down, viewers, encoder counters. */
-  status() {
-    const frames = this.frames.stats();
-    const camera = this.pipeline.status;
-    const encoder = this.pipeline.encoder;
-    let framesDropped = this.#droppedByPastViewers;
-    for (const viewer of this.viewers) framesDropped += viewer.stats.framesDropped;
-    // Scrubbed of the config's secrets: this body goes to REST, Socket.IO and the TUI.
+  get config(): Config {
+    return this.#config;
+  }
+
+  get cameras(): readonly Camera[] {
+    return this.#cameras;
+  }
+
+  /** The first camera: the seed's routes, status and events are about it. */
+  get primary(): Camera {
+    return this.#cameras[0]!;
+  }
+
+  camera(id: string): Camera | undefined {
+    return this.#cameras.find((camera) => camera.id === id);
+  }
+
+  startCameras(): void {
+    for (const camera of this.#cameras) camera.start();
+  }
+
+  async stopCameras(): Promise<void> {
+    await Promise.all(this.#cameras.map((camera) => camera.close()));
+    await this.detectors.stop();
+  }
+
+  /**
+   * Runs a new config's cameras: added ones start, removed ones stop (their viewers' streams
+   * end), changed ones restart (their viewers stay), the rest are not touched at all.
+   */
+  async applyCameras(config: Config): Promise<CameraChanges> {
+    const wanted = cameraConfigs(config);
+    const changes: CameraChanges = { added: [], removed: [], restarted: [], unchanged: [] };
+    const running = new Map(this.#cameras.map((camera) => [camera.id, camera]));
+    const sameEncoder = config.jpeg_encoder === this.#config.jpeg_encoder;
+    this.#config = config;
+    const next: Camera[] = [];
+    const work: Promise<void>[] = [];
+    for (const settings of wanted) {
+      const camera = running.get(settings.id);
+      running.delete(settings.id);
+      if (!camera) {
+        const added = this.#newCamera(settings);
+        added.start();
+        next.push(added);
+        changes.added.push(settings.id);
+      } else if (sameEncoder && sameCamera(camera.config, settings)) {
+        next.push(camera);
+        changes.unchanged.push(settings.id);
+      } else {
+        work.push(camera.reconfigure(settings));
+        next.push(camera);
+        changes.restarted.push(settings.id);
+      }
+    }
+    this.#cameras = next;
+    for (const camera of running.values()) {
+      work.push(camera.close());
+      changes.removed.push(camera.id);
+    }
+    await Promise.all(work);
+    return changes;
+  }
+
+  #newCamera(config: CameraConfig): Camera {
+    return new Camera(config, this.#config.jpeg_encoder, this.detectors, this.cameraEvents);
+  }
+
+  /** The seed's /api/status shape for one camera (the first by default), then ours; secrets scrubbed: it goes to REST, Socket.IO and the TUI. */
+  status(camera: Camera = this.primary): StatusBodyType {
     return redactStrings({
-      status: camera.state,
-      fps: frames.fps,
-      frame_count: frames.frame_count,
-      last_update: frames.last_update,
-      camera: {
-        state: camera.state,
-        reason: camera.reason,
-        decoder: camera.decoder,
-        source: camera.source,
-        since: new Date(camera.since).toISOString(),
-        reconnects: camera.reconnects,
-        next_attempt_at: camera.nextAttemptAt ? new Date(camera.nextAttemptAt).toISOString() : null,
-        width: camera.width,
-        height: camera.height,
-      },
-      stream: {
-        clients: this.viewers.size,
-        frames_dropped: framesDropped,
-        buffer_size: frames.buffer_size,
-      },
-      encoder: {
-        name: encoder.name,
-        frames_encoded: encoder.framesEncoded,
-        frames_skipped: encoder.framesSkipped,
-        encode_ms: Math.round(encoder.encodeMs * 100) / 100,
-      },
-      detection: this.detectionStatus(),
+      ...camera.status(),
       integrations: this.integrations?.status() ?? null,
-      security: securityStatus(this.config),
+      security: securityStatus(this.#config),
     });
   }
 
-  /** Turns detection on or off while the server runs (the TUI's `d` key); returns the new setting. */
-  toggleDetection(): boolean {
-    const enabled = !this.pipeline.detectionEnabled;
-    this.pipeline.setDetectionEnabled(enabled);
-    return enabled;
+  /** GET /api/cameras: every camera in config order, in brief. */
+  cameraList(): CameraListBodyType {
+    return this.#cameras.map((camera) => {
+      const status = camera.status();
+      return redactStrings({
+        id: camera.id,
+        name: camera.name,
+        status: status.status,
+        fps: status.fps,
+        width: status.camera.width,
+        height: status.camera.height,
+        viewers: status.stream.clients,
+        detection: { state: status.detection.state, fps: status.detection.fps },
+      });
+    });
   }
 
-  /** The detector: whether it runs, on what, how fast; `reason` says why when it does not. */
-  detectionStatus() {
-    const { pipeline } = this;
-    const status = pipeline.detectionStatus;
-    const stats = pipeline.detectionStats;
+  /** The seed's /api/stats shape; detection_count is what the newest frame of the camera shows. */
+  stats(camera: Camera = this.primary): StatsBodyType {
+    const counts = this.integrations?.counts();
     return {
-      enabled: pipeline.detectionEnabled,
-      state: status.state,
-      reason: status.reason,
-      model: status.model,
-      backend: status.backend,
-      layout: status.layout,
-      input_size: status.inputSize,
-      classes: status.classes,
-      fps: status.state === 'running' ? stats.fps : 0,
-      detect_ms: stats.detectMs,
-      infer_ms: stats.inferMs,
-      frames_detected: stats.framesDetected,
-    };
-  }
-
-  /** The newest detections (GET /api/detections, Socket.IO `detections_update`), boxes in source pixels. */
-  detections() {
-    const result = this.pipeline.detections;
-    if (!result) return { seq: null, timestamp: null, width: null, height: null, detections: [] };
-    return {
-      seq: result.seq,
-      timestamp: new Date(result.capturedAt).toISOString(),
-      width: result.width,
-      height: result.height,
-      detections: result.detections.map((d) => ({
-        class_id: d.classId,
-        class_name: d.className,
-        confidence: Math.round(d.confidence * 1000) / 1000,
-        box: { x1: round1(d.box.x1), y1: round1(d.box.y1), x2: round1(d.box.x2), y2: round1(d.box.y2) },
-      })),
-    };
-  }
-
-  /** The seed's /api/stats shape; detection_count is what the newest frame shows. */
-  stats() {
-    return {
-      detection_count: this.frames.latest()?.detections.length ?? 0,
-      fps: this.frames.stats().fps,
-      inbound: this.integrations?.counts().inbound ?? 0,
-      outbound: this.integrations?.counts().outbound ?? 0,
+      detection_count: camera.detections().detections.length,
+      fps: camera.status().fps,
+      inbound: counts?.inbound ?? 0,
+      outbound: counts?.outbound ?? 0,
     };
   }
 }
 
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
+function sameCamera(a: CameraConfig, b: CameraConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

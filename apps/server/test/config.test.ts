@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configLeaves, envName, loadConfig } from '../src/config.ts';
+import { cameraConfigs, ConfigError, configLeaves, envName, loadConfig } from '../src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cctv-config-'));
 let n = 0;
@@ -110,6 +110,51 @@ describe('config', () => {
     expect(config.telegram_config).not.toHaveProperty('enabled');
     expect(problems({ telegram_enabled: false, telegram_config: { enabled: true } })).toMatch(/telegram_config\.enabled: got true while telegram_enabled is false: they are one switch; keep telegram_enabled/);
     expect(loadConfig({ file: file({ sheets_enabled: false, sheets_config: { enabled: false } }) }).config.sheets_enabled).toBe(false);
+  });
+
+  it('takes many cameras, each over the top-level defaults, in config order; without `cameras` camera_url is the one camera, "default"', () => {
+    const { config } = loadConfig({
+      file: file({
+        cameras: {
+          door: { camera_url: 'rtsp://admin:pw@10.0.0.21:554/stream1', detection_enabled: true },
+          yard: { camera_url: 'rtsp://admin:pw@10.0.0.22:554/stream1', target_fps: 10, jpeg_quality: 60, detection: { classes: ['car'] } },
+          lobby: { camera_url: 'http://10.0.0.23/video.mjpg', name: 'Lobby (ground floor)' },
+        },
+        target_fps: 15,
+        detection: { confidence: 0.4 },
+        model_path: 'models/best.onnx',
+      }),
+    });
+    const cameras = cameraConfigs(config);
+    expect(cameras.map((c) => [c.id, c.name, c.target_fps, c.jpeg_quality, c.detection_enabled])).toEqual([
+      ['door', 'door', 15, 65, true],
+      ['yard', 'yard', 10, 60, false],
+      ['lobby', 'Lobby (ground floor)', 15, 65, false],
+    ]);
+    // detection.* merge key by key: the camera's classes, the top level's confidence.
+    expect(cameras[1]!.detection).toMatchObject({ classes: ['car'], confidence: 0.4, iou: 0.45 });
+    expect(cameras[0]!.detection.classes).toEqual([]);
+    expect(cameraConfigs(loadConfig({ file: file({ camera_url: 'demo:640x360' }) }).config)).toEqual([
+      expect.objectContaining({ id: 'default', name: 'demo:640x360', camera_url: 'demo:640x360' }),
+    ]);
+  });
+
+  it('takes the whole camera map from CCTV_CAMERAS as JSON, and single keys as usual', () => {
+    const env = { CCTV_CAMERAS: JSON.stringify({ a: { camera_url: 'demo:' }, b: { camera_url: 'demo:640x360', target_fps: 5 } }), CCTV_TARGET_FPS: '12' };
+    const cameras = cameraConfigs(loadConfig({ env }).config);
+    expect(cameras.map((c) => [c.id, c.target_fps])).toEqual([['a', 12], ['b', 5]]);
+    expect(() => loadConfig({ env: { CCTV_CAMERAS: '{not json' } })).toThrow(/cameras \(from CCTV_CAMERAS\): got "\{not json", expected an object/);
+  });
+
+  it('refuses bad camera ids, camera_url beside cameras (saying which to keep), an empty map and unknown camera keys', () => {
+    expect(problems({ cameras: { 'Front Door': { camera_url: 'demo:' } } })).toMatch(/cameras\.Front Door: not a camera id; expected 1 to 32 lowercase letters, digits, _ or -/);
+    expect(problems({ camera_url: 'rtsp://u:secret@cam/1', cameras: { door: { camera_url: 'demo:' } } })).toMatch(
+      /camera_url and cameras are both set: keep cameras and move this camera into it \(e\.g\. "cameras": \{"default": \{"camera_url": "rtsp:\/\/u:\*\*\*@cam\/1"\}\}\), or remove cameras/,
+    );
+    expect(problems({ cameras: {} })).toMatch(/cameras: got an empty map, expected at least one camera/);
+    expect(problems({ cameras: { door: { camera_url: 'demo:', target_fsp: 5 } } })).toMatch(/cameras\.door\.target_fsp: unknown key \(did you mean "target_fps"\?\)/);
+    expect(problems({ cameras: { door: { target_fps: 5 } } })).toMatch(/cameras\.door\.camera_url: got nothing, expected a non-empty string/);
+    expect(problems({ cameras: { door: { camera_url: 'demo:', jpeg_quality: 0 } } })).toMatch(/cameras\.door\.jpeg_quality: got 0, expected a whole number from 1 to 100/);
   });
 
   it('names an environment variable for every scalar key', () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { cameraName, createIntegrations, detectionEvent, integrationLines } from '../src/integrations.ts';
+import { cameraConfigs } from '../src/config.ts';
+import { createIntegrations, detectionEvent, integrationLines } from '../src/integrations.ts';
 import type { ServerState } from '../src/state.ts';
 
 const noState = () => ({}) as ServerState;
@@ -49,14 +50,15 @@ describe('integrations config', () => {
     expect(config.telegram_config.alert_classes).toEqual(['person', 'car']);
   });
 
-  it('names the camera by its host, never its password, and turns a detector result into an event', () => {
-    expect(cameraName('rtsp://admin:secret@192.168.1.100:554/stream1')).toBe('192.168.1.100:554');
-    expect(cameraName('demo:640x360')).toBe('demo:640x360');
+  it("names the seed's one camera by its host, never its password, and turns a detector result into an event with the camera's id and name", () => {
+    const name = (camera_url: string) => cameraConfigs(loadConfig({ env: { CCTV_CAMERA_URL: camera_url } }).config)[0]!.name;
+    expect(name('rtsp://admin:secret@192.168.1.100:554/stream1')).toBe('192.168.1.100:554');
+    expect(name('demo:640x360')).toBe('demo:640x360');
     // A raw @ in the password, and a URL that URL() refuses: never the password.
-    expect(cameraName('rtsp://admin:p@ssw0rd99@10.0.0.21:554/stream1')).toBe('10.0.0.21:554');
-    expect(cameraName('rtsp://admin:pass word@cam/1')).not.toContain('pass word');
+    expect(name('rtsp://admin:p@ssw0rd99@10.0.0.21:554/stream1')).toBe('10.0.0.21:554');
+    expect(name('rtsp://admin:pass word@cam/1')).not.toContain('pass word');
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
-    const event = detectionEvent({ capturedAt: 5, detections: [{ className: 'person', confidence: 0.9 }] }, 'gate', jpeg);
-    expect(event).toEqual({ at: 5, camera: 'gate', detections: [{ className: 'person', confidence: 0.9 }], snapshot: jpeg });
+    const event = detectionEvent({ capturedAt: 5, detections: [{ className: 'person', confidence: 0.9 }] }, { id: 'gate', name: 'Front gate' }, jpeg);
+    expect(event).toEqual({ at: 5, camera: 'Front gate', cameraId: 'gate', detections: [{ className: 'person', confidence: 0.9 }], snapshot: jpeg });
   });
 });

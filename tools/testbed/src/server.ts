@@ -10,6 +10,8 @@ export interface RunningServer {
   url: string;
   port: number;
   pid: number;
+  /** The config file it was started with: rewrite it, then reload (SIGHUP or POST /api/config/reload). */
+  configFile: string;
   /** Everything the server printed so far (stdout and stderr). */
   output(): string;
   get<T = any>(path: string): Promise<T>;
@@ -43,6 +45,7 @@ export async function startServer(
     url,
     port,
     pid: proc.pid,
+    configFile: file,
     output: () => output,
     async get(path) {
       const response = await fetch(url + path, options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {});

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
-import { childProcesses, processesMatching } from './processes.ts';
+import { childProcesses, listProcesses, type ProcessInfo } from './processes.ts';
 import { freeLoopbackPort, startRtspCamera } from './rtsp-camera.ts';
 import { rssMb, startServer, type RunningServer } from './server.ts';
 
@@ -23,22 +23,25 @@ function unhandled(server: RunningServer): string[] {
   return server.output().split('\n').filter((line) => /unhandled rejection|uncaught exception/.test(line));
 }
 
-function decodersOf(pid: number): Promise<number> {
-  return childProcesses(pid).then((children) => children.filter((c) => DECODER.test(c.command)).length);
+/** The server's camera decoders: ffmpeg, or gst-launch-1.0 (they read the camera from the server on a pipe, so no URL tells them apart). */
+const DECODER = /(^|\/)(ffmpeg|gst-launch-1\.0) /;
+
+async function decodersOf(pid: number): Promise<ProcessInfo[]> {
+  return (await childProcesses(pid)).filter((c) => DECODER.test(c.command));
 }
 
-/** The server's camera decoders: ffmpeg, or gst-launch-1.0 for rtsp:// where GStreamer is installed. */
-const DECODER = /ffmpeg|gst-launch-1\.0/;
-
-/** Waits until no decoder reads from `port` (the kernel may take a moment to reap). */
-async function decodersLeftOn(port: number, waitMs = 3000): Promise<number> {
+/** Stops the server and waits until the decoders it had are gone (the kernel may take a moment to reap); how many are left. */
+async function stopAndCountDecodersLeft(server: RunningServer, signal?: NodeJS.Signals, waitMs = 3000): Promise<{ left: number; code: number | null; ms: number }> {
+  const decoders = await decodersOf(server.pid);
+  const stopped = await server.stop(signal);
+  const alive = () => listProcesses().filter((p) => decoders.some((d) => d.pid === p.pid && d.command === p.command));
   const deadline = Date.now() + waitMs;
-  let left = await processesMatching(new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${port}/`));
+  let left = alive();
   while (left.length && Date.now() < deadline) {
     await Bun.sleep(100);
-    left = await processesMatching(new RegExp(`(ffmpeg|gst-launch-1\\.0).*:${port}/`));
+    left = alive();
   }
-  return left.length;
+  return { left: left.length, ...stopped };
 }
 
 /** Several samples a little apart, their median: one RSS reading is noisy (GC, page reclaim). */
@@ -67,7 +70,7 @@ export interface CameraRestartReport {
   cycles: RestartCycle[];
   fdsStart: number;
   fdsEnd: number;
-  /** Decoder processes reading from the camera's port after the server stopped. */
+  /** The server's decoder processes still alive after it stopped. */
   decodersLeft: number;
   exitCode: number | null;
   unhandled: string[];
@@ -152,14 +155,14 @@ export async function soakCameraRestarts(options: { cycles: number; log?: SoakLo
         await watcher.exited;
       }
       // When Streaming began by the server's own clock (same machine), not when our poll saw it.
-      const cycle = { noticedMs, backMs: Date.parse(status.camera.since) - backAt, allowedMs: Math.max(0, due - backAt) + 2000, reconnects: status.camera.reconnects, decoders: await decodersOf(server.pid) };
+      const cycle = { noticedMs, backMs: Date.parse(status.camera.since) - backAt, allowedMs: Math.max(0, due - backAt) + 2000, reconnects: status.camera.reconnects, decoders: (await decodersOf(server.pid)).length };
       cycles.push(cycle);
       log(`restart ${i + 1}/${options.cycles}: noticed in ${noticedMs} ms; Streaming ${cycle.backMs} ms after the camera was back (allowed ${cycle.allowedMs}: backoff + 2 s); reconnects ${cycle.reconnects}, decoders ${cycle.decoders}`);
     }
     await Bun.sleep(1000);
     const fdsEnd = openFds(server.pid);
-    const { code } = await server.stop();
-    return { cycles, fdsStart, fdsEnd, decodersLeft: await decodersLeftOn(port), exitCode: code, unhandled: unhandled(server) };
+    const { code, left } = await stopAndCountDecodersLeft(server);
+    return { cycles, fdsStart, fdsEnd, decodersLeft: left, exitCode: code, unhandled: unhandled(server) };
   } finally {
     await server.stop().catch(() => {});
     await front.close();
@@ -328,8 +331,8 @@ export async function soakGarbageRtsp(options: { log?: SoakLog } = {}): Promise<
     camera = await startRtspCamera({ width: 640, height: 360, fps: 15, port });
     const back = await recovery(server, Date.now(), 3000);
     log(`garbage RTSP: good camera back: Streaming after ${back.recoveredMs} ms (allowed ${back.allowedMs})`);
-    await server.stop();
-    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: await decodersLeftOn(port), unhandled: unhandled(server) };
+    const { left } = await stopAndCountDecodersLeft(server);
+    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: left, unhandled: unhandled(server) };
   } finally {
     garbage.stop(true);
     await server.stop().catch(() => {});
@@ -395,8 +398,8 @@ export async function soakGarbageHttp(options: { log?: SoakLog } = {}): Promise<
     good = true;
     const back = await recovery(server, Date.now(), 3000);
     log(`garbage HTTP MJPEG: good frames: Streaming after ${back.recoveredMs} ms (allowed ${back.allowedMs})`);
-    await server.stop();
-    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: await decodersLeftOn(source.port!), unhandled: unhandled(server) };
+    const { left } = await stopAndCountDecodersLeft(server);
+    return { reason: bad.camera.reason, ...back, samePid: server.pid === pid, decodersLeft: left, unhandled: unhandled(server) };
   } finally {
     await server.stop().catch(() => {});
     source.stop(true);
@@ -407,7 +410,7 @@ export interface ShutdownReport {
   clients: number;
   exitMs: number;
   exitCode: number | null;
-  /** Decoder processes still reading from the camera once the server had exited. */
+  /** The server's decoder processes still alive once it had exited. */
   decodersLeft: number;
   /** Viewers whose connection the server ended (they saw the end of the stream). */
   viewersEnded: number;
@@ -432,8 +435,7 @@ export async function soakShutdownUnderLoad(options: { clients: number; log?: So
     }
     await server.waitForStatus((s) => s.stream.clients >= options.clients, 20_000);
     log(`shutdown: ${options.clients} viewers watching; SIGTERM`);
-    const { code, ms } = await server.stop('SIGTERM');
-    const decodersLeft = await decodersLeftOn(camera.port, 2000);
+    const { code, ms, left: decodersLeft } = await stopAndCountDecodersLeft(server, 'SIGTERM', 2000);
     await Bun.sleep(200);
     log(`shutdown: exit ${code} in ${Math.round(ms)} ms; decoders left ${decodersLeft}; ${ended} viewers saw the end`);
     return { clients: options.clients, exitMs: ms, exitCode: code, decodersLeft, viewersEnded: ended };

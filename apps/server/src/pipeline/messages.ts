@@ -2,35 +2,38 @@ import type { CaptureStatus, RtspDecoder } from '@cctv/capture';
 import type { Detection } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 
-/** What the detector needs to know, from the config. */
-export interface DetectionSettings {
-  modelPath: string;
-  confidence: number;
-  iou: number;
-  classes: Array<string | number>;
-  labelsPath?: string;
-  threads: number;
-  executionProviders: string[];
-  /** At most this many detections per second; 0: as many as inference keeps up with. */
-  maxFps: number;
-  /** What runs the model: by model_path's extension ('auto'), or forced. */
-  backend: 'auto' | 'onnxruntime' | 'tensorrt';
+/** What a camera's pipeline Worker needs to know, from the camera's config. */
+export interface PipelineSettings {
+  url: string;
+  targetFps: number;
+  jpegQuality: number;
+  jpegEncoder: JpegEncoderChoice;
+  rtspDecoder: RtspDecoder;
 }
 
-/** What the main thread tells the pipeline Worker. */
+/**
+ * What the pipeline draws into the frames from now on, until the next overlay. `snapshot`: encode
+ * the first frame drawn with it even when nobody watches (an alert or an event wants its picture).
+ */
+export interface Overlay {
+  /** Counts overlays, 1, 2, 3…, so a frame can say which one it was first drawn with. */
+  id: number;
+  detections: Detection[];
+  snapshot: boolean;
+}
+
+/** What the main thread tells a camera's pipeline Worker. */
 export type ToPipeline =
-  | {
-      type: 'start';
-      url: string;
-      targetFps: number;
-      jpegQuality: number;
-      jpegEncoder: JpegEncoderChoice;
-      rtspDecoder: RtspDecoder;
-      detection: DetectionSettings;
-      detectionEnabled: boolean;
-    }
-  /** Turns detection on (loading the model the first time) or off, while the video goes on. */
-  | { type: 'detection'; enabled: boolean }
+  | { type: 'start'; settings: PipelineSettings }
+  /** Encode every frame (someone watches), or only those asked for (snapshots, overlays flagged `snapshot`). */
+  | { type: 'encode'; wanted: boolean }
+  | { type: 'overlay'; overlay: Overlay | null }
+  /** Where to send frames for detection: a port to the detection Worker of this camera's model; null: none. */
+  | { type: 'detector'; port: MessagePort | null }
+  /** Send the newest frame to the detector now (the detection scheduler's turn for this camera). */
+  | { type: 'detect' }
+  /** Encode the newest frame now, whether or not anyone watches (a snapshot request). */
+  | { type: 'snapshot'; id: number }
   | { type: 'stop' };
 
 export interface EncoderStats {
@@ -44,14 +47,83 @@ export interface EncoderStats {
   encodeMs: number;
 }
 
+/** What a pipeline Worker tells the main thread. The JPEG's buffer is transferred, not copied. */
+export type FromPipeline =
+  /** A frame came from the camera (after thinning to target_fps), encoded or not. */
+  | { type: 'captured'; capturedAt: number; width: number; height: number }
+  | {
+      type: 'frame';
+      jpeg: ArrayBuffer;
+      width: number;
+      height: number;
+      capturedAt: number;
+      encodedAt: number;
+      encoder: EncoderStats;
+      /** The detections drawn into this frame. */
+      detections: Detection[];
+      /** Set on the first frame drawn with this overlay. */
+      overlayId: number | null;
+      /** Set on the frame encoded for this snapshot request. */
+      snapshotId: number | null;
+    }
+  /** A snapshot request found no frame to encode (the camera has sent none yet). */
+  | { type: 'no-snapshot'; id: number }
+  | { type: 'status'; status: CaptureStatus }
+  /** A status card to show viewers while the camera has no picture (see status-card.ts). */
+  | { type: 'placeholder'; jpeg: ArrayBuffer; width: number; height: number; renderedAt: number }
+  /** The JPEG encoder chosen at start; fallbackReason: why 'auto' could not use libjpeg-turbo. */
+  | { type: 'encoder'; name: string; fallbackReason?: string }
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+/** What a detection Worker needs to load its model, from the config. */
+export interface ModelSettings {
+  modelPath: string;
+  labelsPath?: string;
+  threads: number;
+  executionProviders: string[];
+  /** What runs the model: by model_path's extension ('auto'), or forced. */
+  backend: 'auto' | 'onnxruntime' | 'tensorrt';
+}
+
+/** A camera's own filters on the shared model's output. */
+export interface DetectionFilters {
+  confidence: number;
+  iou: number;
+  classes: Array<string | number>;
+}
+
+/** What a pipeline Worker sends a detection Worker over their port: its newest frame, or that it has none. */
+export type FrameForDetection =
+  | { type: 'frame'; pixels: ArrayBuffer; width: number; height: number; capturedAt: number }
+  | { type: 'none' };
+
+/** What the main thread tells a detection Worker. */
+export type ToDetector =
+  | { type: 'load'; settings: ModelSettings }
+  /** Frames of this camera come on `port`, to be filtered with `filters`. */
+  | { type: 'attach'; camera: string; filters: DetectionFilters; port: MessagePort }
+  | { type: 'detach'; camera: string }
+  | { type: 'stop' };
+
+/** What a detection Worker tells the main thread. */
+export type FromDetector =
+  | { type: 'loaded'; backend: string; layout: string; inputSize: { width: number; height: number }; classes: number; fallback?: string }
+  | { type: 'load-failed'; reason: string }
+  | { type: 'detected'; camera: string; capturedAt: number; width: number; height: number; detections: Detection[]; detectMs: number; inferMs: number }
+  /** The camera had no frame to give (it stopped, or has sent none yet). */
+  | { type: 'skipped'; camera: string }
+  | { type: 'detect-failed'; camera: string; reason: string }
+  | { type: 'stopped' };
+
 export type DetectionState = 'off' | 'loading' | 'running' | 'failed';
 
-/** The detector's state and what it runs, for /api/status and the banner. */
-export interface DetectionStatus {
-  state: DetectionState;
+/** A model's state and what runs it, for /api/status and the banner. */
+export interface ModelStatus {
+  state: Exclude<DetectionState, 'off'>;
   /**
-   * Why detection is failed or off (e.g. the model's load error); while running, set only when a
-   * fallback runs: "fallback to models/best.onnx: TensorRT unavailable: the TensorRT shim … is not built (…)".
+   * Why detection failed (e.g. the model's load error); while running, set only when a fallback
+   * runs: "fallback to models/best.onnx: TensorRT unavailable: the TensorRT shim … is not built (…)".
    */
   reason: string | null;
   model: string;
@@ -65,61 +137,13 @@ export interface DetectionStatus {
   classes: number;
 }
 
-export interface DetectionStats {
-  /** Detections run per second, now (sliding window). */
-  fps: number;
-  /** Mean pre-process + inference + post-process time over the recent runs (ms). */
-  detectMs: number;
-  inferMs: number;
-  framesDetected: number;
-}
-
-/** One detector run: what it found in which frame. */
+/** One detector run on one camera's frame. */
 export interface DetectionResult {
-  /** Counts results, 1, 2, 3…, so a frame can say which one it was drawn with. */
-  id: number;
   /** Capture time of the analysed frame (ms since the epoch). */
   capturedAt: number;
   width: number;
   height: number;
   detections: Detection[];
+  detectMs: number;
+  inferMs: number;
 }
-
-/** What the pipeline Worker tells the main thread. The JPEG's buffer is transferred, not copied. */
-export type FromPipeline =
-  | {
-      type: 'frame';
-      jpeg: ArrayBuffer;
-      width: number;
-      height: number;
-      capturedAt: number;
-      encodedAt: number;
-      encoder: EncoderStats;
-      /** The detections drawn into this frame (none while detection is off). */
-      detections: Detection[];
-      /** Set on the first frame drawn with a new detector result. */
-      detection?: DetectionResult;
-      detectionStats: DetectionStats;
-    }
-  | { type: 'status'; status: CaptureStatus }
-  | { type: 'detection-status'; status: DetectionStatus }
-  /** A status card to show viewers while the camera has no picture (see status-card.ts). */
-  | { type: 'placeholder'; jpeg: ArrayBuffer; width: number; height: number; renderedAt: number }
-  /** The JPEG encoder chosen at start; fallbackReason: why 'auto' could not use libjpeg-turbo. */
-  | { type: 'encoder'; name: string; fallbackReason?: string }
-  | { type: 'stopped' }
-  | { type: 'error'; message: string };
-
-/** What the pipeline Worker tells its detection Worker. The frame's pixels are transferred. */
-export type ToDetector =
-  | { type: 'load'; settings: DetectionSettings }
-  | { type: 'detect'; pixels: ArrayBuffer; width: number; height: number; capturedAt: number }
-  | { type: 'stop' };
-
-/** What the detection Worker answers. */
-export type FromDetector =
-  | { type: 'loaded'; backend: string; layout: string; inputSize: { width: number; height: number }; classes: number; fallback?: string }
-  | { type: 'load-failed'; reason: string }
-  | { type: 'detected'; capturedAt: number; width: number; height: number; detections: Detection[]; detectMs: number; inferMs: number }
-  | { type: 'detect-failed'; reason: string }
-  | { type: 'stopped' };

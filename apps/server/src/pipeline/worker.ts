@@ -1,24 +1,31 @@
 /// <reference lib="webworker" />
 import { Capture, stoppedStatus, type CaptureStatus, type RawFrame } from '@cctv/capture';
-import { redactUrl } from '@cctv/redact';
 import { drawDetections } from '@cctv/detector';
 import { createJpegEncoder, type JpegEncoder } from '@cctv/mjpeg';
-import { DetectionLoop } from './detection.ts';
-import type { EncoderStats, FromPipeline, ToPipeline } from './messages.ts';
+import { redactUrl } from '@cctv/redact';
+import type { EncoderStats, FrameForDetection, FromPipeline, Overlay, ToPipeline } from './messages.ts';
 import { renderStatusCard } from './status-card.ts';
 
 /**
- * The pipeline Worker: camera frames in, detections drawn, one JPEG per frame out. Pixels never
- * touch the main thread, so the HTTP side never waits on them; inference runs in a Worker of its
- * own (detection.ts), so the video never waits on it.
+ * One camera's pipeline Worker: camera frames in, the overlay drawn, a JPEG per frame out while
+ * anyone watches (else only the frames asked for), and the newest frame to the shared detector
+ * when the scheduler says it is this camera's turn. Pixels never touch the main thread, so the
+ * HTTP side never waits on them.
  */
 declare const self: Worker;
 
 let capture: Capture | undefined;
-let detection: DetectionLoop | undefined;
 let jpeg: JpegEncoder | undefined;
+/** Encode every frame: someone watches. Otherwise only snapshots and overlays that ask for one. */
+let encodeAll = false;
 let encoding = false;
+/** The newest frame; drawn on only once it is being encoded. */
+let newest: RawFrame | undefined;
 let pending: RawFrame | undefined;
+let overlay: Overlay | null = null;
+let overlayShown = true;
+let detector: MessagePort | null = null;
+const snapshotRequests: number[] = [];
 let lastError: string | undefined;
 const stats: EncoderStats = { name: null, framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
 
@@ -26,9 +33,11 @@ function send(message: FromPipeline, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** Encodes the newest frame; frames that arrive meanwhile replace each other instead of queueing. */
+/** A frame from the camera: counted at once, encoded when wanted; frames that arrive meanwhile replace each other. */
 function accept(frame: RawFrame): void {
-  detection?.offer(frame);
+  newest = frame;
+  send({ type: 'captured', capturedAt: frame.capturedAt, width: frame.width, height: frame.height });
+  if (!encodeAll && !snapshotRequests.length && overlayShown) return;
   if (encoding) {
     if (pending) stats.framesSkipped++;
     pending = frame;
@@ -41,8 +50,11 @@ async function encode(frame: RawFrame): Promise<void> {
   encoding = true;
   try {
     const started = performance.now();
-    const drawn = detection?.forNextFrame() ?? { detections: [], fresh: undefined };
-    if (drawn.detections.length) drawDetections(frame, drawn.detections);
+    const detections = overlay?.detections ?? [];
+    const firstWithOverlay = overlayShown ? null : (overlay?.id ?? null);
+    overlayShown = true;
+    const snapshotId = snapshotRequests.shift() ?? null;
+    if (detections.length) drawDetections(frame, detections);
     const buffer = await encodeJpeg(frame.data, frame.width, frame.height);
     stats.framesEncoded++;
     // An exponential average over ~20 frames: current, not since start.
@@ -57,9 +69,9 @@ async function encode(frame: RawFrame): Promise<void> {
         capturedAt: frame.capturedAt,
         encodedAt: Date.now(),
         encoder: { ...stats },
-        detections: drawn.detections,
-        detection: drawn.fresh,
-        detectionStats: detection?.stats() ?? { fps: 0, detectMs: 0, inferMs: 0, framesDetected: 0 },
+        detections,
+        overlayId: firstWithOverlay,
+        snapshotId,
       },
       [buffer],
     );
@@ -74,13 +86,34 @@ async function encode(frame: RawFrame): Promise<void> {
   }
   const next = pending;
   pending = undefined;
-  if (next) void encode(next);
+  if (next && (encodeAll || snapshotRequests.length || !overlayShown)) void encode(next);
 }
 
 /** JPEG bytes in an ArrayBuffer of their own (the encoder's contract), which moves to the main thread without a copy. */
 async function encodeJpeg(pixels: Uint8Array, width: number, height: number): Promise<ArrayBuffer> {
   if (!jpeg) throw new Error('no JPEG encoder yet');
   return (await jpeg.encode(pixels, width, height)).buffer as ArrayBuffer;
+}
+
+/** The newest frame to the detector, as a copy: the frame itself may be drawn on and encoded meanwhile. */
+function sendToDetector(): void {
+  if (!detector) return;
+  const frame = newest;
+  if (!frame) {
+    detector.postMessage({ type: 'none' } satisfies FrameForDetection);
+    return;
+  }
+  const pixels = frame.data.slice().buffer;
+  detector.postMessage({ type: 'frame', pixels, width: frame.width, height: frame.height, capturedAt: frame.capturedAt } satisfies FrameForDetection, [pixels]);
+}
+
+function snapshot(id: number): void {
+  if (!newest) {
+    send({ type: 'no-snapshot', id });
+    return;
+  }
+  snapshotRequests.push(id);
+  if (!encoding) void encode(newest);
 }
 
 async function sendPlaceholder(status: CaptureStatus): Promise<void> {
@@ -91,41 +124,64 @@ async function sendPlaceholder(status: CaptureStatus): Promise<void> {
   send({ type: 'placeholder', jpeg, width, height, renderedAt: Date.now() }, [jpeg]);
 }
 
+async function start(settings: Extract<ToPipeline, { type: 'start' }>['settings']): Promise<void> {
+  try {
+    const created = await createJpegEncoder({ quality: settings.jpegQuality, encoder: settings.jpegEncoder });
+    jpeg = created.encoder;
+    stats.name = jpeg.name;
+    send({ type: 'encoder', name: jpeg.name, fallbackReason: created.fallbackReason });
+  } catch (error) {
+    // Only a named encoder that cannot load lands here: no video, and the status says why.
+    const reason = `jpeg_encoder '${settings.jpegEncoder}' cannot run: ${(error as Error).message}`;
+    send({ type: 'error', message: reason });
+    send({ type: 'status', status: { ...stoppedStatus(), state: 'Failed', reason, source: redactUrl(settings.url) } });
+    return;
+  }
+  capture = new Capture({
+    url: settings.url,
+    targetFps: settings.targetFps,
+    rtspDecoder: settings.rtspDecoder,
+    onFrame: accept,
+    onStatus: (status) => {
+      send({ type: 'status', status });
+      if (status.state !== 'Streaming') newest = undefined;
+      if (status.state !== 'Streaming' && status.state !== 'Stopped') {
+        sendPlaceholder(status).catch((error) => send({ type: 'error', message: `status card: ${(error as Error).message}` }));
+      }
+    },
+  });
+  capture.start();
+}
+
 self.onmessage = async (event: MessageEvent<ToPipeline>) => {
   const message = event.data;
-  if (message.type === 'start') {
-    try {
-      const created = await createJpegEncoder({ quality: message.jpegQuality, encoder: message.jpegEncoder });
-      jpeg = created.encoder;
-      stats.name = jpeg.name;
-      send({ type: 'encoder', name: jpeg.name, fallbackReason: created.fallbackReason });
-    } catch (error) {
-      // Only a named encoder that cannot load lands here: no video, and the status says why.
-      const reason = `jpeg_encoder '${message.jpegEncoder}' cannot run: ${(error as Error).message}`;
-      send({ type: 'error', message: reason });
-      send({ type: 'status', status: { ...stoppedStatus(), state: 'Failed', reason, source: redactUrl(message.url) } });
-      return;
-    }
-    detection = new DetectionLoop(message.detection, (status) => send({ type: 'detection-status', status }));
-    detection.setEnabled(message.detectionEnabled);
-    capture = new Capture({
-      url: message.url,
-      targetFps: message.targetFps,
-      rtspDecoder: message.rtspDecoder,
-      onFrame: accept,
-      onStatus: (status) => {
-        send({ type: 'status', status });
-        if (status.state !== 'Streaming' && status.state !== 'Stopped') {
-          sendPlaceholder(status).catch((error) => send({ type: 'error', message: `status card: ${(error as Error).message}` }));
-        }
-      },
-    });
-    capture.start();
-  } else if (message.type === 'detection') {
-    detection?.setEnabled(message.enabled);
-  } else if (message.type === 'stop') {
-    await Promise.all([capture?.stop(), detection?.stop()]);
-    jpeg?.close();
-    send({ type: 'stopped' });
+  switch (message.type) {
+    case 'start':
+      await start(message.settings);
+      break;
+    case 'encode':
+      encodeAll = message.wanted;
+      break;
+    case 'overlay':
+      overlay = message.overlay;
+      // Only an overlay that asks for its picture makes an unwatched camera encode a frame.
+      overlayShown = !overlay || (!encodeAll && !overlay.snapshot);
+      break;
+    case 'detector':
+      detector?.close();
+      detector = message.port;
+      break;
+    case 'detect':
+      sendToDetector();
+      break;
+    case 'snapshot':
+      snapshot(message.id);
+      break;
+    case 'stop':
+      await capture?.stop();
+      detector?.close();
+      jpeg?.close();
+      send({ type: 'stopped' });
+      break;
   }
 };

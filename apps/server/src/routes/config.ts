@@ -1,7 +1,8 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { ConfigSchema } from '../config.ts';
 import { redactDeep } from '../redact.ts';
+import type { ConfigReloader } from '../reload.ts';
 import type { ServerState } from '../state.ts';
 
 /** Limits a redacted value need not meet ("***" is shorter than a token): only shapes are kept. */
@@ -24,12 +25,43 @@ function shapeOnly(schema: TSchema): TSchema {
 
 const EffectiveConfig = shapeOnly(ConfigSchema);
 
-/** The effective config (defaults < file < environment < flags), read-only, secrets hidden. */
-export function configRoutes(state: ServerState) {
-  return new Elysia({ name: 'config' }).get('/api/config', () => redactDeep(state.config), {
-    response: EffectiveConfig,
-    detail: {
-      summary: 'The effective config (file, environment and flags over the defaults), with secrets (tokens, bot token, passwords in URLs) shown as "***"',
-    },
-  });
+const Ids = t.Array(t.String());
+const Reloaded = t.Object(
+  {
+    reloaded: t.Literal(true),
+    cameras: t.Object({ added: Ids, removed: Ids, restarted: Ids, unchanged: Ids }, { additionalProperties: false }),
+    integrations: t.Union([t.Literal('restarted'), t.Literal('unchanged')]),
+    restart_required: t.Array(t.String(), { description: 'Changed keys that are read only at start (server.*, data_dir): they apply at the next start' }),
+  },
+  { additionalProperties: false },
+);
+const Refused = t.Object(
+  { reloaded: t.Literal(false), error: t.Literal('invalid config'), problems: t.Array(t.String(), { description: 'Each bad key, the value found and what was expected' }) },
+  { additionalProperties: false },
+);
+
+/** The effective config (defaults < file < environment < flags), read-only, secrets hidden; and reloading it. */
+export function configRoutes(state: ServerState, reloader: ConfigReloader) {
+  return new Elysia({ name: 'config' })
+    .get('/api/config', () => redactDeep(state.config), {
+      response: EffectiveConfig,
+      detail: {
+        summary: 'The effective config (file, environment and flags over the defaults), with secrets (tokens, bot token, passwords in URLs) shown as "***"',
+      },
+    })
+    .post(
+      '/api/config/reload',
+      async ({ set }) => {
+        const result = await reloader.reload();
+        if (!result.reloaded) set.status = 422;
+        return result;
+      },
+      {
+        response: { 200: Reloaded, 422: Refused },
+        detail: {
+          summary:
+            'Reads the config file again (as SIGHUP does): added cameras start, removed ones stop, changed ones restart, the others and their viewers are not touched; an invalid file is refused (422) and the running config stays',
+        },
+      },
+    );
 }

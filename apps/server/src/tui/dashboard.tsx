@@ -6,12 +6,15 @@ import type { LogLine } from '../log.ts';
 import type { ServerState } from '../state.ts';
 import type { LogLines, TuiOptions } from './index.ts';
 
-/** What one screen shows, read from the same ServerState the REST API and Socket.IO read. */
-function readSnapshot(state: ServerState) {
-  const status = state.status();
+/** What one screen shows, read from the same ServerState the REST API and Socket.IO read: every camera in brief, the selected one in full. */
+function readSnapshot(state: ServerState, selected: number) {
+  const camera = state.cameras[Math.min(selected, state.cameras.length - 1)]!;
+  const status = state.status(camera);
   const perClass = new Map<string, number>();
-  for (const d of state.frames.latest()?.detections ?? []) perClass.set(d.className, (perClass.get(d.className) ?? 0) + 1);
+  for (const d of camera.detections().detections) perClass.set(d.class_name, (perClass.get(d.class_name) ?? 0) + 1);
   return {
+    cameras: state.cameraList(),
+    selected: camera.id,
     camera: status.camera,
     fps: status.fps,
     frames: status.frame_count,
@@ -31,23 +34,27 @@ const INTEGRATION_COLOR: Record<string, string> = { connected: 'green', disconne
 const LEVEL_COLOR: Record<string, string> = { info: 'gray', warn: 'yellow', error: 'red' };
 /** Lines in the detections and integrations panels before they are cut. */
 const LIST_ROWS = 5;
+/** Camera rows shown at once; more scroll with the selection. */
+const CAMERA_ROWS = 8;
 
 interface DashboardProps extends TuiOptions {
   lines: LogLines;
 }
 
-function Dashboard({ state, lines, onQuit, onToggleDetection }: DashboardProps) {
+function Dashboard({ state, lines, onQuit }: DashboardProps) {
   const { columns, rows } = useWindowSize();
-  const [snapshot, setSnapshot] = useState(() => readSnapshot(state));
+  const [selected, setSelected] = useState(0);
+  const [snapshot, setSnapshot] = useState(() => readSnapshot(state, selected));
   // A new log line re-renders the log panel.
   const [, setLogTick] = useState(0);
   const [notice, setNotice] = useState('');
 
   // Twice a second, like a dashboard's refresh; frames themselves never wait on this.
   useEffect(() => {
-    const timer = setInterval(() => setSnapshot(readSnapshot(state)), 500);
+    setSnapshot(readSnapshot(state, selected));
+    const timer = setInterval(() => setSnapshot(readSnapshot(state, selected)), 500);
     return () => clearInterval(timer);
-  }, [state]);
+  }, [state, selected]);
   useEffect(() => lines.subscribe(() => setLogTick((n) => n + 1)), [lines]);
 
   useInput((input, key) => {
@@ -55,24 +62,31 @@ function Dashboard({ state, lines, onQuit, onToggleDetection }: DashboardProps) 
       setNotice('quitting…');
       onQuit();
     } else if (input === 'd') {
-      if (!onToggleDetection) return setNotice('detection: not available yet');
-      setNotice(`detection: turned ${onToggleDetection() ? 'on' : 'off'}`);
+      const camera = state.camera(snapshot.selected);
+      if (!camera) return;
+      camera.setDetectionEnabled(!camera.detectionEnabled);
+      setNotice(`detection: turned ${camera.detectionEnabled ? 'on' : 'off'}${state.cameras.length > 1 ? ` for ${camera.id}` : ''}`);
+    } else if (key.upArrow || key.downArrow) {
+      const count = state.cameras.length;
+      setSelected((n) => (Math.min(n, count - 1) + (key.upArrow ? count - 1 : 1)) % count);
     }
   });
 
   const listRows = Math.min(LIST_ROWS, Math.max(1, snapshot.perClass.length, snapshot.integrations.length));
-  // header 1 + status box 7 + lists box (3 + rows) + log box borders and title 3 + footer 1
-  const logRows = Math.max(1, rows - (1 + 7 + 3 + listRows + 3 + 1));
+  const cameraRows = Math.min(CAMERA_ROWS, snapshot.cameras.length);
+  // header 1 + cameras box (3 + rows) + status box 7 + lists box (3 + rows) + log box borders and title 3 + footer 1
+  const logRows = Math.max(1, rows - (1 + 3 + cameraRows + 7 + 3 + listRows + 3 + 1));
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       <Box justifyContent="space-between">
         <Text bold>🎥 CCTV stream server <Text color="cyan">{baseUrl(state)}/</Text></Text>
-        <Text dimColor>q quit · d toggle detection</Text>
+        <Text dimColor>q quit · d toggle detection{snapshot.cameras.length > 1 ? ' · ↑↓ camera' : ''}</Text>
       </Box>
+      <CameraTable snapshot={snapshot} rows={cameraRows} />
       <StatusPanel snapshot={snapshot} />
       <Box>
         <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width="40%">
-          <Text dimColor>DETECTIONS (latest frame)</Text>
+          <Text dimColor>DETECTIONS ({snapshot.selected}, newest result)</Text>
           <DetectionList snapshot={snapshot} rows={listRows} />
         </Box>
         <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} flexGrow={1}>
@@ -85,6 +99,27 @@ function Dashboard({ state, lines, onQuit, onToggleDetection }: DashboardProps) 
         {lines.last(logRows).map((line, i) => <LogRow key={`${line.at}-${i}`} line={line} />)}
       </Box>
       <Text color={notice ? 'yellow' : 'gray'} wrap="truncate">{notice || ' '}</Text>
+    </Box>
+  );
+}
+
+/** A row per camera: state, fps, viewers, detection; the selected one (details below) marked. */
+function CameraTable({ snapshot, rows }: { snapshot: Snapshot; rows: number }) {
+  const at = Math.max(0, snapshot.cameras.findIndex((camera) => camera.id === snapshot.selected));
+  // The selected row stays in view when there are more cameras than rows.
+  const first = Math.min(Math.max(0, at - rows + 1), Math.max(0, snapshot.cameras.length - rows));
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1}>
+      <Text dimColor>CAMERAS ({snapshot.cameras.length})</Text>
+      {snapshot.cameras.slice(first, first + rows).map((camera) => (
+        <Text key={camera.id} wrap="truncate" inverse={camera.id === snapshot.selected && snapshot.cameras.length > 1}>
+          <Text bold>{camera.id.padEnd(12)}</Text>
+          <Text color={STATE_COLOR[camera.status]}>{camera.status.padEnd(13)}</Text>
+          <Text>{`${camera.fps.toFixed(1)} fps`.padStart(9)}  {`${camera.viewers} viewer${camera.viewers === 1 ? '' : 's'}`.padEnd(11)}</Text>
+          <Text dimColor> detection {camera.detection.state}{camera.detection.state === 'running' ? ` ${camera.detection.fps.toFixed(1)}/s` : ''}</Text>
+          {camera.name !== camera.id ? <Text dimColor>  {camera.name}</Text> : null}
+        </Text>
+      ))}
     </Box>
   );
 }

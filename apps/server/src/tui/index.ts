@@ -5,8 +5,6 @@ export interface TuiOptions {
   state: ServerState;
   /** `q` or Ctrl-C: the same shutdown as SIGINT. */
   onQuit: () => void;
-  /** `d`: returns whether detection is now on. Absent while the server cannot switch detection, and the key says so. */
-  onToggleDetection?: () => boolean;
 }
 
 export interface Tui {
