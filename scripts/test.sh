@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/ensure.sh
 ensure_bun || exit 1
 ensure_apt ffmpeg curl util-linux iproute2 chromium tmux python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav libturbojpeg0 g++ mosquitto openssl || exit 1
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav libturbojpeg0 g++ mosquitto openssl || exit 1
 ensure_arm64_emulation || exit 1
 ensure_workspace || exit 1
 
