@@ -15,7 +15,8 @@ export function classColour(classId: number): Rgb {
 }
 
 /**
- * Draws each detection's box and a "name 0.87" label into the frame itself, before it is encoded.
+ * Draws each detection's box and a "name 0.87" label ("person #12 0.87" for a tracked object) into
+ * the frame itself, before it is encoded.
  * Sizes follow the frame height (at 720p: 3 px lines, 16×32 px characters). Lines are at least
  * 3 px from 720p up so that one always covers a whole 2-pixel column of JPEG's halved chroma: a 2 px
  * line that straddles two lost half its colour, and on a background of its own brightness (a red
@@ -26,10 +27,10 @@ export function drawDetections(image: RgbImage, detections: readonly Detection[]
   const textScale = Math.max(1, Math.round(image.height / 480));
   const thickness = Math.max(2, Math.round(image.height / 240));
   const padding = 2 * textScale;
-  for (const { classId, className, confidence, box } of detections) {
+  for (const { classId, className, confidence, box, trackId } of detections) {
     const colour = classColour(classId);
     strokeRect(image, box.x1, box.y1, box.x2, box.y2, colour, thickness);
-    const label = `${className} ${confidence.toFixed(2)}`;
+    const label = `${className}${trackId ? ` #${trackId}` : ''} ${confidence.toFixed(2)}`;
     const size = measureText(label, textScale, padding);
     // Above the box; inside its top edge when there is no room above; never past the right edge.
     const top = box.y1 - size.height >= 0 ? box.y1 - size.height : box.y1;

@@ -34,6 +34,18 @@ describe('drawDetections', () => {
     expect(new Set(row).size).toBeGreaterThan(1);
   });
 
+  it('names a tracked object by its track id: "person #12 0.87", four characters longer', () => {
+    const img = grey();
+    drawDetections(img, [{ ...person(200, 300, 400, 600), trackId: 12 }]);
+    // 15 characters of 16 px plus 8 px padding: the band ends at 200 + 240 + 8.
+    expect(pixel(img, 200 + 247, 280)).not.toEqual([60, 60, 60]);
+    expect(pixel(img, 200 + 249, 280)).toEqual([60, 60, 60]);
+    // An object not confirmed yet (trackId null) is labelled as before.
+    const untracked = grey();
+    drawDetections(untracked, [{ ...person(200, 300, 400, 600), trackId: null }]);
+    expect(pixel(untracked, 200 + 185, 280)).toEqual([60, 60, 60]);
+  });
+
   it('keeps the label inside the frame for a box at the top or right edge', () => {
     const img = grey();
     drawDetections(img, [person(1200, 0, 1280, 200)]);

@@ -6,6 +6,8 @@ export interface Detection {
   className: string;
   confidence: number;
   box: { x1: number; y1: number; x2: number; y2: number };
+  /** The tracked object this box belongs to, once a tracker has confirmed it (see @cctv/tracker). */
+  trackId?: number | null;
 }
 
 /** An encoded video frame as every viewer receives it: the same bytes for all. */

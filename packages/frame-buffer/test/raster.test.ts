@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawText, fillCircle, fillRect, FONT_HEIGHT, FONT_WIDTH, measureText, strokeRect, type Rgb, type RgbImage } from '../src/raster.ts';
+import { drawLine, drawText, fillCircle, fillRect, FONT_HEIGHT, FONT_WIDTH, measureText, strokeRect, type Rgb, type RgbImage } from '../src/raster.ts';
 
 const RED: Rgb = [255, 0, 0];
 const GREY: Rgb = [90, 90, 90];
@@ -118,6 +118,34 @@ describe('fillCircle', () => {
     expect(litPixels(img)).toHaveLength(4 + 3 + 3 + 1); // rows 0..3 of the quarter disc
     fillCircle(img, 5, 5, 1000, RED);
     expect(litPixels(img)).toHaveLength(100);
+  });
+});
+
+describe('drawLine', () => {
+  it('draws a horizontal and a vertical line of the given thickness between the ends', () => {
+    const img = image(40, 30);
+    drawLine(img, 5, 10, 30, 10, RED, 3);
+    // Square caps reach half the thickness past each end: 26 + 2 columns, 3 rows.
+    expect(litPixels(img)).toHaveLength(28 * 3);
+    expect(pixel(img, 5, 10)).toEqual([...RED]);
+    expect(pixel(img, 30, 10)).toEqual([...RED]);
+    expect(pixel(img, 32, 10)).toEqual([0, 0, 0]);
+    const vertical = image(40, 30);
+    drawLine(vertical, 20, 2, 20, 27, RED, 1);
+    expect(litPixels(vertical)).toHaveLength(26);
+  });
+
+  it('leaves no gap on a steep or shallow diagonal, and clips outside the frame', () => {
+    for (const [x0, y0, x1, y1] of [[0, 0, 39, 29], [0, 29, 39, 0], [3, 0, 9, 29], [-20, -20, 60, 50]] as const) {
+      const img = image(40, 30);
+      drawLine(img, x0, y0, x1, y1, RED, 2);
+      // Every row (or column, for the shallow one) the line passes through holds a lit pixel.
+      const rows = new Set<number>();
+      for (const [, y] of litPixels(img)) rows.add(y);
+      const from = Math.max(0, Math.min(y0, y1));
+      const to = Math.min(29, Math.max(y0, y1));
+      for (let y = from; y <= to; y++) expect(rows.has(y), `row ${y} of ${[x0, y0, x1, y1]}`).toBe(true);
+    }
   });
 });
 
