@@ -58,6 +58,8 @@ export type FromPipeline =
       height: number;
       capturedAt: number;
       encodedAt: number;
+      /** This frame's drawing and JPEG encode (ms); `encoder.encodeMs` is the recent mean. */
+      encodeMs: number;
       encoder: EncoderStats;
       /** The detections drawn into this frame. */
       detections: Detection[];

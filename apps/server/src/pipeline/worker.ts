@@ -68,6 +68,7 @@ async function encode(frame: RawFrame): Promise<void> {
         height: frame.height,
         capturedAt: frame.capturedAt,
         encodedAt: Date.now(),
+        encodeMs: took,
         encoder: { ...stats },
         detections,
         overlayId: firstWithOverlay,
