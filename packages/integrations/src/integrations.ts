@@ -4,10 +4,10 @@ import type { BackoffSettings } from './courier.ts';
 import type { IntegrationStatus } from './health.ts';
 import { Outbox } from './outbox.ts';
 import { ensurePrivateDir, writePrivateFile } from './private-files.ts';
-import type { DetectionEvent } from './policy.ts';
+import type { DetectionEvent, ObjectAlert } from './policy.ts';
 import { Redactor } from '@cctv/redact';
 import { redactingLogger, type Logger } from './logger.ts';
-import { SheetsIntegration, type Counts, type SheetsSettings } from './sheets.ts';
+import { SheetsIntegration, type Counts, type Crossing, type SheetsSettings } from './sheets.ts';
 import { TelegramIntegration, type CommandSources, type TelegramSettings } from './telegram.ts';
 
 export interface IntegrationsOptions {
@@ -37,6 +37,7 @@ export const SHEETS_DEFAULTS: SheetsSettings = {
   pollIntervalS: 5,
   countsRange: 'Counts!A2:B2',
   eventsRange: 'Events!A:H',
+  crossingsRange: 'Crossings!A:H',
   apiRoot: 'https://sheets.googleapis.com/',
   valueInputOption: 'RAW',
   eventClasses: [],
@@ -50,7 +51,8 @@ export const TELEGRAM_DEFAULTS: TelegramSettings = {
   apiRoot: 'https://api.telegram.org',
   alertClasses: [],
   minConfidence: 0.5,
-  cooldownS: 60,
+  cooldownS: 0,
+  alertOn: 'appear',
   cameraAlerts: true,
   commands: true,
   pollTimeoutS: 30,
@@ -138,7 +140,24 @@ export class Integrations {
     let reference: string | undefined;
     const snapshotReference = () => (reference ??= this.#keepSnapshot(event, at));
     this.#guard('detection event', () => this.sheets.onDetections(event, snapshotReference));
-    this.#guard('detection event', () => this.telegram.onDetections(event));
+  }
+
+  /** A line crossing: a row in the sheet. */
+  onCrossing(crossing: Crossing): void {
+    if (this.#stopped) return;
+    this.#guard('crossing', () => this.sheets.onCrossing(crossing));
+  }
+
+  /** The server's own inbound/outbound (from its counting lines): the sheet's counts cells follow them. */
+  setCounts(counts: Counts): void {
+    if (this.#stopped) return;
+    this.sheets.setCounts(counts);
+  }
+
+  /** A tracked object did something (appeared, entered a zone, crossed a line): Telegram alerts per object. */
+  onObject(alert: ObjectAlert): void {
+    if (this.#stopped) return;
+    this.#guard('object alert', () => this.telegram.onObject(alert));
   }
 
   /** The camera's state (Streaming, Reconnecting, Failed, …) whenever it changes. */

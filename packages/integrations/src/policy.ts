@@ -94,3 +94,55 @@ export class EventPolicy {
     return fired;
   }
 }
+
+/** Where an object alert can fire: when it is first tracked, when it enters a zone, when it crosses a line. */
+export type AlertOn = 'appear' | 'zone' | 'line';
+
+/** Something a tracked object did, as the alerts see it. */
+export interface ObjectAlert {
+  /** When it happened (ms since the epoch). */
+  at: number;
+  /** The camera's name, and its id where it has one besides (default: the name). */
+  camera: string;
+  cameraId?: string;
+  /** Unique per object, however long it stays (the server's event id). */
+  objectId: string;
+  /** The object's number on its camera ("person #12"). */
+  trackId: number;
+  className: string;
+  /** Its best confidence so far. */
+  confidence: number;
+  what: { kind: 'appeared' } | { kind: 'entered'; zone: string } | { kind: 'crossed'; line: string; direction: 'in' | 'out' };
+  /** The frame it happened in, as JPEG, boxes drawn. */
+  snapshot?: Uint8Array;
+}
+
+/** Objects remembered as alerted: bounded, the oldest forgotten first (a long-gone object). */
+const ALERTED_KEPT = 10_000;
+const KIND_OF: Record<AlertOn, ObjectAlert['what']['kind']> = { appear: 'appeared', zone: 'entered', line: 'crossed' };
+
+/**
+ * Alerts per object: an object of a configured class, confident enough, outside quiet hours,
+ * fires once (never a second time for the same person standing there), when it does what
+ * `on` names; `cooldownS` also spaces alerts of one class on one camera.
+ */
+export class ObjectPolicy {
+  readonly #policy: EventPolicy;
+  readonly #alerted = new Set<string>();
+
+  constructor(
+    options: EventPolicyOptions,
+    private readonly on: AlertOn,
+  ) {
+    this.#policy = new EventPolicy(options);
+  }
+
+  fires(alert: ObjectAlert, now = new Date(alert.at)): boolean {
+    if (alert.what.kind !== KIND_OF[this.on] || this.#alerted.has(alert.objectId)) return false;
+    const event = { at: alert.at, camera: alert.camera, cameraId: alert.cameraId, detections: [{ className: alert.className, confidence: alert.confidence }] };
+    if (this.#policy.hits(event, now).length === 0) return false;
+    this.#alerted.add(alert.objectId);
+    if (this.#alerted.size > ALERTED_KEPT) this.#alerted.delete(this.#alerted.values().next().value!);
+    return true;
+  }
+}

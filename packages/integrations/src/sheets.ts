@@ -24,6 +24,8 @@ export interface SheetsSettings {
   countsRange: string;
   /** A1 range rows are appended to, e.g. `Events!A:H`. */
   eventsRange: string;
+  /** A1 range a row per line crossing is appended to, e.g. `Crossings!A:H`. */
+  crossingsRange: string;
   /** Sheets API root (default https://sheets.googleapis.com/). */
   apiRoot: string;
   valueInputOption: 'RAW' | 'USER_ENTERED';
@@ -54,10 +56,40 @@ export interface EventRow {
   snapshot: string;
 }
 
+/** One line crossing as a row. `id` lets the sheet side drop a resend. */
+export interface CrossingRow {
+  id: string;
+  time: string;
+  camera: string;
+  camera_id: string;
+  line: string;
+  direction: 'in' | 'out';
+  class: string;
+  /** The object's number on its camera. */
+  track: number;
+}
+
+/** Column order of an appended crossing row. */
+export const CROSSING_COLUMNS = ['time', 'camera', 'line', 'direction', 'class', 'track', 'id', 'camera_id'] as const;
+
+/** A crossing as the integrations take it. */
+export interface Crossing {
+  at: number;
+  camera: string;
+  cameraId?: string;
+  line: string;
+  direction: 'in' | 'out';
+  className: string;
+  trackId: number;
+}
+
 /** Column order of an appended row. */
 export const ROW_COLUMNS = ['time', 'camera', 'class', 'count', 'confidence', 'snapshot', 'id', 'camera_id'] as const;
 
 export const SHEETS_DESTINATION = 'sheets';
+export const CROSSINGS_DESTINATION = 'sheets-crossings';
+/** Counts the server writes wait at least this long for more changes: a busy door is one write every few seconds, not one per person. */
+const COUNTS_WRITE_DELAY_MS = 2000;
 
 const CountsSchema = t.Object({ inbound: t.Number({ minimum: 0 }), outbound: t.Number({ minimum: 0 }) });
 const EXAMPLE = '{"inbound": 12, "outbound": 7}';
@@ -82,6 +114,10 @@ export class SheetsIntegration {
   readonly mode: 'api' | 'webapp' | undefined;
   readonly #policy: EventPolicy;
   readonly #courier: Courier<EventRow> | undefined;
+  readonly #crossings: Courier<CrossingRow> | undefined;
+  /** The server's own counts once it counts with its lines: written to the sheet instead of read from it. */
+  #ownCounts: Counts | undefined;
+  #countsWriter: { wake: () => void; done: Promise<void> } | undefined;
   #api: sheets_v4.Sheets | undefined;
   #counts: Counts = { inbound: 0, outbound: 0 };
   #countsAt: number | undefined;
@@ -111,15 +147,54 @@ export class SheetsIntegration {
       delivered: () => this.health.succeeded(),
       failed: (failure, items, delay) => this.#reportFailure(failure, items, delay),
     });
+    this.#crossings = new Courier<CrossingRow>({
+      outbox,
+      destination: CROSSINGS_DESTINATION,
+      batchSize: 50,
+      backoff,
+      send: (items, signal) => this.#appendCrossings(items, signal),
+      classify: (error) => this.#classify(error),
+      delivered: () => this.health.succeeded(),
+      failed: (failure, items, delay) => this.#reportFailure(failure, items, delay),
+    });
   }
 
   get enabled(): boolean {
     return this.mode !== undefined;
   }
 
-  /** The latest counts read from the sheet (0, 0 before the first read). */
+  /** The latest counts read from the sheet (0, 0 before the first read), or the server's own once it writes them. */
   counts(): Counts {
-    return this.#counts;
+    return this.#ownCounts ?? this.#counts;
+  }
+
+  /**
+   * The server counts people itself (its counting lines): the sheet's inbound/outbound cells
+   * become a copy of its counts, written a moment after each change (the latest wins), and are
+   * no longer read.
+   */
+  setCounts(counts: Counts): void {
+    if (!this.enabled) return;
+    this.#ownCounts = { ...counts };
+    this.#countsWriter?.wake();
+  }
+
+  /** Queues a row for a line crossing. */
+  onCrossing(crossing: Crossing): void {
+    if (!this.enabled) return;
+    const row: CrossingRow = {
+      id: crypto.randomUUID(),
+      time: new Date(crossing.at).toISOString(),
+      camera: crossing.camera,
+      camera_id: crossing.cameraId ?? crossing.camera,
+      line: crossing.line,
+      direction: crossing.direction,
+      class: crossing.className,
+      track: crossing.trackId,
+    };
+    const { dropped } = this.outbox.add(CROSSINGS_DESTINATION, row);
+    if (dropped) this.log.warn(`outbox full (${this.outbox.maxEntries} crossing rows): dropped the ${dropped} oldest`);
+    this.#crossings?.wake();
   }
 
   /** Reads the key file and starts polling and delivery. A bad key file is an `error` state, not a crash: the video goes on. */
@@ -139,21 +214,24 @@ export class SheetsIntegration {
       this.#api = sheets({ version: 'v4', auth, rootUrl: this.settings.apiRoot.endsWith('/') ? this.settings.apiRoot : `${this.settings.apiRoot}/` });
     }
     this.#courier!.start();
+    this.#crossings!.start();
     const controller = new AbortController();
     this.#polling = { controller, done: this.#poll(controller.signal) };
+    this.#countsWriter = this.#writeCounts(controller.signal);
   }
 
   async stop(): Promise<void> {
     this.#polling?.controller.abort(new Error('stopping'));
-    await Promise.all([this.#courier?.stop(), this.#polling?.done]);
+    this.#countsWriter?.wake();
+    await Promise.all([this.#courier?.stop(), this.#crossings?.stop(), this.#polling?.done, this.#countsWriter?.done]);
   }
 
   status(): IntegrationStatus & { mode: 'api' | 'webapp' | null; counts_at: string | null } {
     return {
       ...this.health.snapshot({
-        queued: this.enabled ? this.outbox.queued(SHEETS_DESTINATION) : 0,
-        dropped: this.outbox.counter(SHEETS_DESTINATION, 'dropped'),
-        rejected: this.outbox.counter(SHEETS_DESTINATION, 'rejected'),
+        queued: this.enabled ? this.outbox.queued(SHEETS_DESTINATION) + this.outbox.queued(CROSSINGS_DESTINATION) : 0,
+        dropped: this.outbox.counter(SHEETS_DESTINATION, 'dropped') + this.outbox.counter(CROSSINGS_DESTINATION, 'dropped'),
+        rejected: this.outbox.counter(SHEETS_DESTINATION, 'rejected') + this.outbox.counter(CROSSINGS_DESTINATION, 'rejected'),
       }),
       mode: this.mode ?? null,
       counts_at: this.#countsAt ? new Date(this.#countsAt).toISOString() : null,
@@ -180,6 +258,8 @@ export class SheetsIntegration {
     let failures = 0;
     while (!signal.aborted) {
       let delay = this.settings.pollIntervalS * 1000;
+      // The server's own counts are written, not read back.
+      if (this.#ownCounts) return;
       try {
         this.#counts = this.mode === 'api' ? await this.#readCountsFromApi(signal) : await this.#readCountsFromWebApp(signal);
         this.#countsAt = Date.now();
@@ -203,6 +283,49 @@ export class SheetsIntegration {
       }
       await sleep(delay, undefined, { signal }).catch(() => {});
     }
+  }
+
+  /** Writes the server's counts into the sheet a moment after they change, the latest only, retried with backoff. */
+  #writeCounts(signal: AbortSignal): { wake: () => void; done: Promise<void> } {
+    let wake = () => {};
+    const done = (async () => {
+      let written: string | undefined;
+      let failures = 0;
+      while (!signal.aborted) {
+        const wanted = this.#ownCounts && JSON.stringify(this.#ownCounts);
+        if (!wanted || wanted === written) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        await sleep(COUNTS_WRITE_DELAY_MS, undefined, { signal }).catch(() => {});
+        const counts = this.#ownCounts!;
+        try {
+          await this.#putCounts(counts, AbortSignal.any([signal, AbortSignal.timeout(this.settings.requestTimeoutS * 1000)]));
+          written = JSON.stringify(counts);
+          failures = 0;
+          this.health.succeeded();
+        } catch (error) {
+          if (signal.aborted) return;
+          const failure = this.#classify(error);
+          failures++;
+          this.health.failed(`writing counts: ${failure.message}`, failure.kind === 'retry' ? 'disconnected' : 'error');
+          if (failures === 1 || failures % 20 === 0) this.log.warn(`writing counts: ${failure.message}`);
+          await sleep(failure.kind === 'retry' ? (failure.retryAfterMs ?? retryDelay(failures, this.backoff)) : this.backoff.maxMs, undefined, { signal }).catch(() => {});
+        }
+      }
+    })();
+    return { wake: () => wake(), done };
+  }
+
+  async #putCounts(counts: Counts, signal: AbortSignal): Promise<void> {
+    if (this.mode === 'webapp') {
+      await this.#postToWebApp({ counts: { inbound: counts.inbound, outbound: counts.outbound } }, signal);
+      return;
+    }
+    await this.#api!.spreadsheets.values.update(
+      { spreadsheetId: this.settings.spreadsheetId, range: this.settings.countsRange, valueInputOption: 'RAW', requestBody: { values: [[counts.inbound, counts.outbound]] } },
+      { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
+    );
   }
 
   async #readCountsFromWebApp(signal: AbortSignal): Promise<Counts> {
@@ -238,23 +361,12 @@ export class SheetsIntegration {
     let rows = items.map((item) => item.payload);
     if (this.mode === 'webapp') {
       // The web app receives the ids and drops a row it already has (see the README's script).
-      const response = await this.#webAppFetch(this.settings.webappUrl!, { method: 'POST', body: JSON.stringify({ rows }), headers: { 'content-type': 'application/json' }, signal });
-      const text = await response.text();
-      let answer: unknown;
-      try {
-        answer = JSON.parse(text);
-      } catch {
-        // Apps Script answers a script error with a 200 HTML page: the rows were not taken.
-        throw new SheetsError(`the web app answered ${response.headers.get('content-type') ?? 'something'} that is not JSON (${JSON.stringify(text.slice(0, 80))}); expected {"ok": true}`, 502);
-      }
-      const refusal = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? (answer as { ok?: unknown; error?: unknown }) : undefined;
-      if (!refusal) throw new SheetsError(`the web app answered ${JSON.stringify(answer).slice(0, 80)}; expected {"ok": true}`, 502);
-      if (refusal.ok === false || refusal.error) throw new SheetsError(`the web app refused the rows: ${String(refusal.error ?? 'ok: false')}`, 502);
+      await this.#postToWebApp({ rows }, signal);
       return;
     }
     // An earlier attempt may have been appended already (crash, or a lost answer): look for the ids.
     if (items.some((item) => item.uncertain)) {
-      const present = await this.#idsInSheet(signal);
+      const present = await this.#idsInSheet(this.settings.eventsRange, ROW_COLUMNS.indexOf('id'), signal);
       const before = rows.length;
       rows = rows.filter((row) => !present.has(row.id));
       if (rows.length < before) this.log.info(`${before - rows.length} row(s) were already in the sheet; not appended again`);
@@ -272,12 +384,51 @@ export class SheetsIntegration {
     );
   }
 
-  async #idsInSheet(signal: AbortSignal): Promise<Set<string>> {
-    const { data } = await this.#api!.spreadsheets.values.get(
-      { spreadsheetId: this.settings.spreadsheetId, range: this.settings.eventsRange, valueRenderOption: 'UNFORMATTED_VALUE' },
+  async #appendCrossings(items: OutboxItem<CrossingRow>[], signal: AbortSignal): Promise<void> {
+    let crossings = items.map((item) => item.payload);
+    if (this.mode === 'webapp') {
+      await this.#postToWebApp({ crossings }, signal);
+      return;
+    }
+    if (items.some((item) => item.uncertain)) {
+      const present = await this.#idsInSheet(this.settings.crossingsRange, CROSSING_COLUMNS.indexOf('id'), signal);
+      crossings = crossings.filter((row) => !present.has(row.id));
+      if (crossings.length === 0) return;
+    }
+    await this.#api!.spreadsheets.values.append(
+      {
+        spreadsheetId: this.settings.spreadsheetId,
+        range: this.settings.crossingsRange,
+        valueInputOption: this.settings.valueInputOption,
+        insertDataOption: 'INSERT_ROWS',
+        requestBody: { values: crossings.map((row) => CROSSING_COLUMNS.map((column) => row[column])) },
+      },
       { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
     );
-    return new Set((data.values ?? []).map((row) => String(row[ROW_COLUMNS.indexOf('id')] ?? '')));
+  }
+
+  /** A POST to the web app, answered {"ok": true} when it took it. */
+  async #postToWebApp(body: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+    const response = await this.#webAppFetch(this.settings.webappUrl!, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal });
+    const text = await response.text();
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      // Apps Script answers a script error with a 200 HTML page: nothing was taken.
+      throw new SheetsError(`the web app answered ${response.headers.get('content-type') ?? 'something'} that is not JSON (${JSON.stringify(text.slice(0, 80))}); expected {"ok": true}`, 502);
+    }
+    const refusal = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? (answer as { ok?: unknown; error?: unknown }) : undefined;
+    if (!refusal) throw new SheetsError(`the web app answered ${JSON.stringify(answer).slice(0, 80)}; expected {"ok": true}`, 502);
+    if (refusal.ok === false || refusal.error) throw new SheetsError(`the web app refused: ${String(refusal.error ?? 'ok: false')}`, 502);
+  }
+
+  async #idsInSheet(range: string, column: number, signal: AbortSignal): Promise<Set<string>> {
+    const { data } = await this.#api!.spreadsheets.values.get(
+      { spreadsheetId: this.settings.spreadsheetId, range, valueRenderOption: 'UNFORMATTED_VALUE' },
+      { retry: false, timeout: this.settings.requestTimeoutS * 1000, signal },
+    );
+    return new Set((data.values ?? []).map((row) => String(row[column] ?? '')));
   }
 
   /** fetch with the request timeout; non-2xx answers become SheetsError with the status and Retry-After. */
@@ -322,13 +473,13 @@ export class SheetsIntegration {
     return { kind: 'halt', message: `${message} (check sheets_config; queued rows are kept and sent after a restart)` };
   }
 
-  #reportFailure(failure: Failure, _items: OutboxItem<EventRow>[], delay: number | undefined): void {
+  #reportFailure(failure: Failure, _items: OutboxItem<unknown>[], delay: number | undefined): void {
     if (failure.kind === 'halt') {
       this.health.halted(failure.message);
-      this.log.error(`${failure.message}; ${this.outbox.queued(SHEETS_DESTINATION)} row(s) kept in the outbox`);
+      this.log.error(`${failure.message}; ${this.outbox.queued(SHEETS_DESTINATION) + this.outbox.queued(CROSSINGS_DESTINATION)} row(s) kept in the outbox`);
     } else {
       this.health.failed(failure.message, failure.kind === 'reject' ? 'error' : 'disconnected');
-      this.log.warn(`appending rows: ${failure.message}; retrying in ${((delay ?? 0) / 1000).toFixed(1)} s (${this.outbox.queued(SHEETS_DESTINATION)} queued)`);
+      this.log.warn(`appending rows: ${failure.message}; retrying in ${((delay ?? 0) / 1000).toFixed(1)} s (${this.outbox.queued(SHEETS_DESTINATION) + this.outbox.queued(CROSSINGS_DESTINATION)} queued)`);
     }
   }
 }

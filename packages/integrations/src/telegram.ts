@@ -3,7 +3,7 @@ import type { Message, Update } from 'grammy/types';
 import { Courier, retryDelay, type BackoffSettings, type Failure } from './courier.ts';
 import { Health, type IntegrationStatus } from './health.ts';
 import type { Outbox, OutboxItem } from './outbox.ts';
-import { EventPolicy, type ClassHit, type DetectionEvent } from './policy.ts';
+import { ObjectPolicy, type AlertOn, type ObjectAlert } from './policy.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redactor } from '@cctv/redact';
 import type { Logger } from './logger.ts';
@@ -18,8 +18,10 @@ export interface TelegramSettings {
   /** Classes that raise an alert; empty: every class. */
   alertClasses: readonly string[];
   minConfidence: number;
-  /** Seconds before the same class on the same camera alerts again. */
+  /** Alerts are per object; this also spaces two objects of one class on one camera (0: none). */
   cooldownS: number;
+  /** What an object must do to alert: appear, enter a zone, cross a line. */
+  alertOn: AlertOn;
   /** "HH:MM-HH:MM" local time without detection alerts (camera up/down messages still go). */
   quietHours?: string;
   /** Send a message when the camera goes down and when it comes back. */
@@ -70,7 +72,7 @@ const COMMANDS = ['/status: every camera and the integrations', '/snapshot [came
 export class TelegramIntegration {
   readonly health: Health;
   readonly #api: Api | undefined;
-  readonly #policy: EventPolicy;
+  readonly #policy: ObjectPolicy;
   readonly #courier: Courier<TelegramMessage> | undefined;
   #polling: { controller: AbortController; done: Promise<void> } | undefined;
   /** Per camera id: when it went down (while it is down), and whether it was ever up (no "down" before the first frame). */
@@ -89,7 +91,7 @@ export class TelegramIntegration {
     const configured = settings.enabled && !!settings.botToken && settings.chatId !== undefined && settings.chatId !== '';
     const halfConfigured = settings.enabled && !configured && !!(settings.botToken || settings.chatId);
     this.health = new Health(configured || halfConfigured);
-    this.#policy = new EventPolicy({ classes: settings.alertClasses, minConfidence: settings.minConfidence, cooldownS: settings.cooldownS, quietHours: settings.quietHours });
+    this.#policy = new ObjectPolicy({ classes: settings.alertClasses, minConfidence: settings.minConfidence, cooldownS: settings.cooldownS, quietHours: settings.quietHours }, settings.alertOn);
     if (halfConfigured) this.health.halted('telegram_config needs both bot_token and chat_id');
     if (!configured) return;
     // grammY's own timeout; trailing slashes are refused by grammY, so trim them.
@@ -132,17 +134,15 @@ export class TelegramIntegration {
     });
   }
 
-  /** Queues an alert with the event's snapshot when a configured class passes the policy. */
-  onDetections(event: DetectionEvent): ClassHit[] {
-    if (!this.enabled) return [];
-    const hits = this.#policy.hits(event);
-    if (hits.length === 0) return hits;
-    const what = hits.map((h) => `${h.className}${h.count > 1 ? ` ×${h.count}` : ''} (${Math.round(h.confidence * 100)} %)`).join(', ');
-    const caption = `🚨 ${what} on camera ${cameraLabel(event.camera, event.cameraId)} at ${new Date(event.at).toISOString()}`;
+  /** Queues an alert, with the frame it happened in, when a tracked object does what `alertOn` asks (once per object). */
+  onObject(alert: ObjectAlert): boolean {
+    if (!this.enabled || !this.#policy.fires(alert)) return false;
+    const what = alert.what.kind === 'appeared' ? '' : alert.what.kind === 'entered' ? ` entered ${alert.what.zone}` : ` crossed ${alert.what.line} (${alert.what.direction})`;
+    const caption = `🚨 ${alert.className} #${alert.trackId} (${Math.round(alert.confidence * 100)} %)${what} on camera ${cameraLabel(alert.camera, alert.cameraId)} at ${new Date(alert.at).toISOString()}`;
     // Telegram's limits: 1024 characters for a caption, 4096 for a message.
-    if (event.snapshot?.byteLength) this.#queue({ kind: 'photo', caption: caption.slice(0, 1024) }, event.snapshot);
+    if (alert.snapshot?.byteLength) this.#queue({ kind: 'photo', caption: caption.slice(0, 1024) }, alert.snapshot);
     else this.#queue({ kind: 'text', text: caption });
-    return hits;
+    return true;
   }
 
   /** Camera state changes: a message when a streaming camera goes down and when it comes back. */

@@ -71,8 +71,47 @@ describe('Google Sheets through an Apps Script web app', () => {
     await until(() => /not JSON/.test(i.status().sheets.last_error ?? ''), 5000, 'the refusal');
     expect(google.webappRows).toEqual([]);
     await until(() => google.webappRows.length === 1, 10_000, 'the row, once the web app takes it');
+    // The fake has the row before our side has read the answer and marked it delivered.
+    await until(() => i.status().sheets.queued === 0, 5000, 'the row marked delivered');
     expect(i.status().sheets).toMatchObject({ queued: 0, dropped: 0 });
     expect(google.webappPosts.length).toBe(1);
+  });
+});
+
+describe("line crossings and the server's own counts", () => {
+  const crossing = (trackId: number, direction: 'in' | 'out' = 'in') => ({ at: Date.parse('2026-12-05T10:00:00Z') + trackId, camera: 'Front door', cameraId: 'door', line: 'entrance', direction, className: 'person', trackId });
+
+  it('web app: posts a row per crossing, and writes the counts into the sheet instead of reading them', async () => {
+    google.webappCounts = { inbound: 40, outbound: 30 };
+    const i = sheets({ webappUrl: google.webappUrl, pollIntervalS: 0.2 });
+    await until(() => i.counts().inbound === 40, 5000, 'the sheet counts, read');
+    i.onCrossing(crossing(12));
+    i.onCrossing(crossing(13, 'out'));
+    i.setCounts({ inbound: 1, outbound: 1 });
+    expect(i.counts()).toEqual({ inbound: 1, outbound: 1 });
+    await until(() => google.webappCrossings.length === 2, 5000, 'the crossing rows');
+    expect(google.webappCrossings[0]).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), time: '2026-12-05T10:00:00.012Z', camera: 'Front door', camera_id: 'door', line: 'entrance', direction: 'in', class: 'person', track: 12 });
+    // The counts go in a moment after the change (the latest wins), and are not read back any more.
+    i.setCounts({ inbound: 2, outbound: 1 });
+    await until(() => JSON.stringify(google.webappCounts) === JSON.stringify({ inbound: 2, outbound: 1 }), 8000, 'the counts written');
+    const posts = google.webappPosts.filter((p) => p.counts);
+    expect(posts.map((p) => p.counts)).toEqual([{ inbound: 2, outbound: 1 }]);
+    const reads = google.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/exec')).length;
+    await Bun.sleep(600);
+    expect(google.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/exec')).length).toBe(reads);
+  });
+
+  it('Sheets API: appends crossing rows to crossings_range and updates counts_range', async () => {
+    google.ranges.set('Counts!A2:B2', [[5, 5]]);
+    google.appended.set('Crossings!A:H', []);
+    const i = sheets(api());
+    await until(() => i.counts().inbound === 5, 5000, 'counts read');
+    i.onCrossing(crossing(3));
+    i.setCounts({ inbound: 7, outbound: 2 });
+    await until(() => google.appended.get('Crossings!A:H')!.length === 1, 5000, 'the crossing row');
+    expect(google.appended.get('Crossings!A:H')![0]).toEqual(['2026-12-05T10:00:00.003Z', 'Front door', 'entrance', 'in', 'person', 3, expect.stringMatching(/^[0-9a-f-]{36}$/), 'door']);
+    await until(() => JSON.stringify(google.ranges.get('Counts!A2:B2')) === '[[7,2]]', 8000, 'counts_range updated');
+    expect(i.status().sheets).toMatchObject({ state: 'connected', queued: 0 });
   });
 });
 

@@ -1,6 +1,6 @@
 import { jpegSize, startTelegramApi, type FakeTelegram } from '@cctv/testbed';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Integrations } from '../src/index.ts';
+import type { Integrations, ObjectAlert } from '../src/index.ts';
 import { captureLog, integrations, jpeg, outboxFile, until } from './helpers.ts';
 
 const CHAT = 1001;
@@ -21,19 +21,29 @@ function telegram(f: FakeTelegram, extra: Parameters<typeof integrations>[0] = {
   return i;
 }
 
-const person = (at = Date.now(), confidence = 0.9) => ({ at, camera: 'gate', detections: [{ className: 'person', confidence }] });
+/** A tracked object appearing on a camera, as the server reports it. */
+const object = (objectId: string, fields: Partial<ObjectAlert> = {}): ObjectAlert => ({
+  at: Date.now(),
+  camera: 'gate',
+  objectId,
+  trackId: Number(objectId.replace(/\D/g, '')) || 1,
+  className: 'person',
+  confidence: 0.9,
+  what: { kind: 'appeared' },
+  ...fields,
+});
 
 describe('Telegram alerts', () => {
-  it('sends a detection alert with the snapshot as a real JPEG photo, as multipart the Bot API accepts', async () => {
+  it('alerts once per object, with the frame as a real JPEG photo, as multipart the Bot API accepts', async () => {
     fake = startTelegramApi({ chats: [CHAT] });
     const photo = await jpeg(320, 240);
-    const i = telegram(fake, { telegram: { alertClasses: ['person'], minConfidence: 0.5, cooldownS: 60 } });
-    i.onDetections({ ...person(), snapshot: photo });
+    const i = telegram(fake, { telegram: { alertClasses: ['person'], minConfidence: 0.5 } });
+    i.onObject(object('e1', { trackId: 12, snapshot: photo }));
     await fake.waitFor(() => fake!.delivered.length === 1, 5000, 'the alert');
     const [alert] = fake.delivered;
     expect(alert!.method).toBe('sendPhoto');
     expect(String(alert!.params.chat_id)).toBe(String(CHAT));
-    expect(alert!.params.caption).toMatch(/person \(90 %\) on camera gate/);
+    expect(alert!.params.caption).toMatch(/^🚨 person #12 \(90 %\) on camera gate at /);
     expect(alert!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(alert!.headers['content-encoding']).toBeUndefined();
     expect(alert!.photo!.type).toBe('image/jpeg');
@@ -43,12 +53,33 @@ describe('Telegram alerts', () => {
     await fake.waitFor(() => i.status().telegram.queued === 0, 5000, 'the alert marked delivered');
     expect(i.status().telegram).toMatchObject({ state: 'connected', queued: 0, dropped: 0, last_error: null });
 
-    // Within the cooldown, below the confidence floor, or another class: no alert.
-    i.onDetections({ ...person(), snapshot: photo });
-    i.onDetections({ at: Date.now(), camera: 'gate', detections: [{ className: 'car', confidence: 0.99 }], snapshot: photo });
-    i.onDetections({ at: Date.now(), camera: 'yard', detections: [{ className: 'person', confidence: 0.3 }], snapshot: photo });
+    // The same person again (still there, or back in a zone), another class, below the confidence floor: no alert.
+    i.onObject(object('e1', { snapshot: photo }));
+    i.onObject(object('e2', { className: 'car', confidence: 0.99 }));
+    i.onObject(object('e3', { camera: 'yard', confidence: 0.3 }));
     await Bun.sleep(200);
     expect(fake.delivered).toHaveLength(1);
+    // Another person: an alert of its own (no cooldown by default).
+    i.onObject(object('e4', { trackId: 13 }));
+    await fake.waitFor(() => fake!.delivered.length === 2, 5000, 'the second object');
+    expect(fake.delivered[1]!.params.text).toMatch(/^🚨 person #13 /);
+  });
+
+  it('alerts on entering a zone or crossing a line when alert_on says so, and spaces one class on one camera by cooldown_s', async () => {
+    fake = startTelegramApi({ chats: [CHAT] });
+    const zone = telegram(fake, { telegram: { alertOn: 'zone', cooldownS: 60 } });
+    zone.onObject(object('z1'));
+    zone.onObject(object('z1', { what: { kind: 'crossed', line: 'door', direction: 'in' } }));
+    zone.onObject(object('z1', { what: { kind: 'entered', zone: 'counter' } }));
+    zone.onObject(object('z2', { what: { kind: 'entered', zone: 'counter' } }));
+    await fake.waitFor(() => fake!.delivered.length === 1, 5000, 'the zone alert');
+    await Bun.sleep(200);
+    expect(fake.delivered.map((c) => c.params.text)).toEqual([expect.stringMatching(/^🚨 person #1 \(90 %\) entered counter on camera gate/)]);
+    await zone.stop();
+    const line = telegram(fake, { telegram: { alertOn: 'line' } });
+    line.onObject(object('l7', { what: { kind: 'crossed', line: 'entrance', direction: 'out' } }));
+    await fake.waitFor(() => fake!.delivered.length === 2, 5000, 'the line alert');
+    expect(fake.delivered[1]!.params.text).toMatch(/^🚨 person #7 \(90 %\) crossed entrance \(out\) on camera gate/);
   });
 
   it('says when the camera goes down and when it comes back', async () => {
@@ -73,12 +104,12 @@ describe('Telegram alerts', () => {
     // The yard camera never went down: its Streaming says nothing; the door's says it is back.
     i.onCameraStatus('Streaming', null, 'yard', 'yard');
     i.onCameraStatus('Streaming', null, 'Front door', 'door');
-    i.onDetections({ at: Date.now(), camera: 'yard', cameraId: 'yard', detections: [{ className: 'person', confidence: 0.9 }] });
+    i.onObject(object('y1', { camera: 'yard', cameraId: 'yard' }));
     await fake.waitFor(() => fake!.delivered.length === 3, 5000, 'down, back, alert');
     expect(fake.delivered.map((c) => c.params.text)).toEqual([
       expect.stringMatching(/^⚠️ Camera Front door \[door\] is down \(Reconnecting: Connection refused\)/),
       expect.stringMatching(/^✅ Camera Front door \[door\] is back/),
-      expect.stringMatching(/^🚨 person \(90 %\) on camera yard at /),
+      expect.stringMatching(/^🚨 person #1 \(90 %\) on camera yard at /),
     ]);
   });
 
@@ -123,7 +154,7 @@ describe('Telegram alerts', () => {
     const photo = await jpeg();
     await fake.down();
     const first = telegram(fake, { outboxPath: path, log });
-    for (const n of [1, 2, 3]) first.onDetections({ at: Date.now(), camera: `cam${n}`, detections: [{ className: 'person', confidence: 0.9 }], snapshot: photo });
+    for (const n of [1, 2, 3]) first.onObject(object(`o${n}`, { camera: `cam${n}`, snapshot: photo }));
     first.onCameraStatus('Streaming', null, 'cam4');
     first.onCameraStatus('Failed', 'no route', 'cam4');
     await until(() => first.status().telegram.last_error !== null && first.status().telegram.queued === 4, 5000, 'queued while away');
@@ -134,7 +165,7 @@ describe('Telegram alerts', () => {
     // Our process restarts while Telegram is still away, then Telegram comes back.
     const second = telegram(fake, { outboxPath: path, log });
     expect(second.status().telegram.queued).toBe(4);
-    second.onDetections({ at: Date.now(), camera: 'cam6', detections: [{ className: 'person', confidence: 0.9 }], snapshot: photo });
+    second.onObject(object('o6', { camera: 'cam6', snapshot: photo }));
     fake.up();
     await fake.waitFor(() => fake!.delivered.length >= 5, 10_000, 'all five');
     await Bun.sleep(300);

@@ -45,9 +45,10 @@ export interface FakeGoogle {
   appended: Map<string, unknown[][]>;
   /** The web app's answer to GET (the counts, or any text to test a bad answer). */
   webappCounts: unknown;
-  /** Rows the web app holds (deduplicated by id, as the README's Apps Script does) and every POST body it got. */
+  /** Rows and crossing rows the web app holds (deduplicated by id, as the README's Apps Script does) and every POST body it got. */
   webappRows: Array<Record<string, unknown>>;
-  webappPosts: Array<{ rows: Array<Record<string, unknown>> }>;
+  webappCrossings: Array<Record<string, unknown>>;
+  webappPosts: Array<{ rows?: Array<Record<string, unknown>>; crossings?: Array<Record<string, unknown>>; counts?: { inbound: number; outbound: number } }>;
   requests: GoogleRequest[];
   tokensIssued: number;
   failNext(service: GoogleService, count: number, failure: GoogleFailure): void;
@@ -72,7 +73,8 @@ export function startGoogleApis(options: { port?: number } = {}): FakeGoogle {
     appended: new Map<string, unknown[][]>(),
     webappCounts: { inbound: 0, outbound: 0 } as unknown,
     webappRows: [] as Array<Record<string, unknown>>,
-    webappPosts: [] as Array<{ rows: Array<Record<string, unknown>> }>,
+    webappCrossings: [] as Array<Record<string, unknown>>,
+    webappPosts: [] as FakeGoogle['webappPosts'],
     requests: [] as GoogleRequest[],
     tokensIssued: 0,
   };
@@ -133,9 +135,12 @@ export function startGoogleApis(options: { port?: number } = {}): FakeGoogle {
       if (refused) return refused;
       let answer: unknown;
       if (request.method === 'POST') {
-        const { rows } = JSON.parse(body) as { rows: Array<Record<string, unknown>> };
-        state.webappPosts.push({ rows });
-        for (const row of rows) if (!state.webappRows.some((r) => r.id === row.id)) state.webappRows.push(row);
+        // The README's script: rows and crossings appended (an id it has is dropped), counts written into their cells.
+        const post = JSON.parse(body) as FakeGoogle['webappPosts'][number];
+        state.webappPosts.push(post);
+        for (const row of post.rows ?? []) if (!state.webappRows.some((r) => r.id === row.id)) state.webappRows.push(row);
+        for (const row of post.crossings ?? []) if (!state.webappCrossings.some((r) => r.id === row.id)) state.webappCrossings.push(row);
+        if (post.counts) state.webappCounts = post.counts;
         answer = { ok: true };
       } else answer = state.webappCounts;
       const key = randomBytes(8).toString('hex');
@@ -174,6 +179,14 @@ export function startGoogleApis(options: { port?: number } = {}): FakeGoogle {
           tableRange: `${sheet}!A1:G${first - 1}`,
           updates: { spreadsheetId, updatedRange: `${sheet}!A${first}:G${rows.length}`, updatedRows: values.length, updatedColumns: values[0]?.length ?? 0, updatedCells: values.length * (values[0]?.length ?? 0) },
         });
+      }
+      if (request.method === 'PUT') {
+        // values.update: the cells of the range take the values given.
+        const option = url.searchParams.get('valueInputOption');
+        if (option !== 'RAW' && option !== 'USER_ENTERED') return googleError(400, 'INVALID_ARGUMENT', `Invalid valueInputOption: ${option ?? '(none)'}`);
+        const { values } = JSON.parse(body) as { values: unknown[][] };
+        state.ranges.set(range, values);
+        return Response.json({ spreadsheetId, updatedRange: range, updatedRows: values.length, updatedColumns: values[0]?.length ?? 0, updatedCells: values.length * (values[0]?.length ?? 0) });
       }
       if (request.method !== 'GET') return googleError(404, 'NOT_FOUND', 'Not found');
       const values = state.ranges.get(range) ?? state.appended.get(range);
