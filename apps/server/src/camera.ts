@@ -10,7 +10,7 @@ import type { DetectionsBodyType } from './routes/status-body.ts';
 
 /** Someone who watches a camera: an MJPEG response, a WebSocket subscription. */
 export interface Viewer {
-  readonly stats: { framesDropped: number };
+  readonly stats: { framesDropped: number; bytesSent: number };
   onClose(listener: () => void): void;
   close(): void;
 }
@@ -30,6 +30,16 @@ export interface CameraEvents {
   /** Whether this result's picture is wanted even when nobody watches (an alert, a row, an event may need it). */
   wantsPicture(camera: Camera, result: DetectionResult): boolean;
   log(level: 'info' | 'warn' | 'error', camera: Camera, message: string): void;
+  /** Each JPEG encode and each detector run as it happens (GET /metrics' histograms). */
+  metrics: CameraMetrics;
+}
+
+/** Measurements a camera reports one by one, as they happen. */
+export interface CameraMetrics {
+  /** A frame was drawn and encoded as JPEG, taking `encodeMs`. */
+  encoded(camera: Camera, encodeMs: number): void;
+  /** The detector ran on one of this camera's frames. */
+  detected(camera: Camera, result: DetectionResult): void;
 }
 
 /** How long a snapshot request waits for the pipeline to encode the newest frame. */
@@ -51,7 +61,8 @@ export class Camera implements DetectionClient {
   readonly #captured = new RateMeter();
   #framesCaptured = 0;
   #lastCapturedAt: number | null = null;
-  #droppedByPastViewers = 0;
+  /** What viewers that left were sent and missed: the totals never fall when one leaves. */
+  readonly #pastViewers = { framesDropped: 0, bytesSent: 0 };
 
   #detectionEnabled: boolean;
   #model: ModelStatus | undefined;
@@ -150,7 +161,8 @@ export class Camera implements DetectionClient {
     if (this.viewers.size === 1) this.#pipeline?.post({ type: 'encode', wanted: true });
     viewer.onClose(() => {
       if (!this.viewers.delete(viewer)) return;
-      this.#droppedByPastViewers += viewer.stats.framesDropped;
+      this.#pastViewers.framesDropped += viewer.stats.framesDropped;
+      this.#pastViewers.bytesSent += viewer.stats.bytesSent;
       if (this.viewers.size === 0) this.#pipeline?.post({ type: 'encode', wanted: false });
     });
   }
@@ -196,8 +208,7 @@ export class Camera implements DetectionClient {
   status() {
     const frames = this.frames.stats();
     const camera = this.#capture;
-    let framesDropped = this.#droppedByPastViewers;
-    for (const viewer of this.viewers) framesDropped += viewer.stats.framesDropped;
+    const { framesDropped } = this.viewerTotals();
     return {
       status: camera.state,
       fps: round(this.#captured.rate(), 1),
@@ -229,6 +240,16 @@ export class Camera implements DetectionClient {
       },
       detection: this.detectionStatus(),
     };
+  }
+
+  /** What this camera's viewers, present and past, were sent and missed since it was created (a reload's restart keeps them). */
+  viewerTotals(): { framesDropped: number; bytesSent: number } {
+    let { framesDropped, bytesSent } = this.#pastViewers;
+    for (const viewer of this.viewers) {
+      framesDropped += viewer.stats.framesDropped;
+      bytesSent += viewer.stats.bytesSent;
+    }
+    return { framesDropped, bytesSent };
   }
 
   /** The detector on this camera: whether it runs, on what, how fast; `reason` says why when it does not. */
@@ -309,6 +330,7 @@ export class Camera implements DetectionClient {
   }
 
   result(result: DetectionResult): void {
+    this.events.metrics.detected(this, result);
     this.#detected.tick();
     this.#framesDetected++;
     // Exponential averages over ~20 runs: current, not since start.
@@ -358,6 +380,7 @@ export class Camera implements DetectionClient {
         break;
       case 'frame': {
         this.#encoder = message.encoder;
+        this.events.metrics.encoded(this, message.encodeMs);
         const frame = this.frames.push({
           jpeg: new Uint8Array(message.jpeg),
           width: message.width,

@@ -13,11 +13,13 @@ import { statusRoutes } from './routes/status.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { scrubResponses } from './scrub.ts';
 import { LIVE_VIDEO_PATH, LiveVideo } from './live-video.ts';
+import type { Metrics } from './metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import type { ConfigReloader } from './reload.ts';
 import { SOCKET_IO_PATH, type LiveUpdates } from './socketio.ts';
 import type { ServerState } from './state.ts';
 
-export function createApp(state: ServerState, live: LiveUpdates, video: LiveVideo, reloader: ConfigReloader) {
+export function createApp(state: ServerState, live: LiveUpdates, video: LiveVideo, reloader: ConfigReloader, metrics: Metrics) {
   const { server } = state.config;
   const auth = Auth.fromConfig(state.config);
   protectSocketIo(live, auth);
@@ -34,6 +36,7 @@ export function createApp(state: ServerState, live: LiveUpdates, video: LiveVide
     .use(streamRoutes(state))
     .use(detectionRoutes(state))
     .use(cameraRoutes(state))
+    .use(metricsRoutes(metrics))
     .use(dashboardRoutes())
     .all(SOCKET_IO_PATH, ({ request, server }) => live.engine.handleRequest(request, server!), {
       // Socket.IO's own protocol, not a REST route: described in the document's description instead.

@@ -116,7 +116,7 @@ class LiveVideoClient {
     for (const [id, bytes] of [...this.#waiting]) {
       if (this.#congested) return;
       this.#waiting.delete(id);
-      this.#write(bytes);
+      this.#write(id, bytes);
     }
   }
 
@@ -142,13 +142,17 @@ class LiveVideoClient {
       this.#waiting.set(camera, bytes);
       return !replaced;
     }
-    this.#write(bytes);
+    this.#write(camera, bytes);
     return true;
   }
 
-  #write(bytes: Uint8Array): void {
+  #write(camera: string, bytes: Uint8Array): void {
+    const sent = this.#ws?.send(bytes);
     // -1: queued, but Bun's buffer is over its limit: hold further frames until `drain`.
-    if (this.#ws?.send(bytes) === -1) this.#congested = true;
+    if (sent === -1) this.#congested = true;
+    // 0: dropped, the socket is closing; else written or queued, and counted as sent to that camera's viewer.
+    const subscription = sent ? this.#subscriptions.get(camera) : undefined;
+    if (subscription) subscription.stats.bytesSent += bytes.byteLength;
   }
 
   #subscribe(wanted: Record<string, { fps?: number }>): void {
@@ -188,7 +192,7 @@ class LiveVideoClient {
 
 /** One camera on one socket: a viewer of that camera, sending each new frame at most `fps` times a second. */
 class Subscription implements Viewer {
-  readonly stats = { framesSent: 0, framesDropped: 0 };
+  readonly stats = { framesSent: 0, framesDropped: 0, bytesSent: 0 };
   readonly #stop = new AbortController();
   #onClose: Array<() => void> = [];
 

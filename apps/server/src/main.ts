@@ -7,6 +7,7 @@ import { createApp, listen } from './http.ts';
 import { createIntegrations, detectionEvent, integrationCamera } from './integrations.ts';
 import { LiveVideo } from './live-video.ts';
 import { log } from './log.ts';
+import { Metrics } from './metrics.ts';
 import { registerSecrets } from './redact.ts';
 import { ConfigReloader } from './reload.ts';
 import { LiveUpdates } from './socketio.ts';
@@ -27,8 +28,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Before anything logs: every line is scrubbed of these.
   registerSecrets(config);
 
+  // GET /metrics: the cameras' measurements as they happen, the rest read from the state at each scrape.
+  const metrics: Metrics = new Metrics(() => state);
   const state = new ServerState(config, {
     status: (camera) => {
+      metrics.statusChanged(camera);
       live.statusChanged();
       const { name, id } = integrationCamera(camera);
       integrations.onCameraStatus(camera.capture.state, camera.capture.reason, name, id);
@@ -40,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     // Rows and alerts carry the frame the detections were drawn on, even when nobody watches.
     wantsPicture: (_camera, result) => integrations.enabled.length > 0 && result.detections.length > 0,
     log: (level, camera, message) => log[level](`${state.cameras.length > 1 || camera.id !== SINGLE_CAMERA_ID ? `${camera.id}: ` : ''}${message}`),
+    metrics,
   });
   let integrations = createIntegrations(config, () => state);
   state.integrations = integrations;
@@ -51,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     state.integrations = integrations;
     integrations.start();
   });
-  const app = createApp(state, live, video, reloader);
+  const app = createApp(state, live, video, reloader, metrics);
 
   let tui: Tui | undefined;
   const parts: Part[] = [
