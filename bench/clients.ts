@@ -3,7 +3,8 @@
 // Normal viewers use the lean reader (lean-reader.ts: headers only, bodies skipped uncopied);
 // `--reader checked` uses the testbed's readMjpegParts, which checks every byte of the format but
 // costs far more CPU. Slow viewers always use readMjpegParts (it throttles with real backpressure).
-// With --slice-seconds each viewer reconnects that often (as real viewers come and go).
+// With --slice-seconds each viewer reconnects that often (as real viewers come and go). --url may be
+// a comma-separated list: viewer i reads the i-th URL, round robin (one viewer per camera).
 //   bun bench/clients.ts --url http://127.0.0.1:5001/api/stream/video --count 100 --seconds 30 [--slow 1 --slow-bytes-per-second 10000] [--slice-seconds 60] [--reader lean|checked]
 import { readMjpegParts } from '@cctv/testbed';
 import { readLean, type LeanResult } from './lean-reader.ts';
@@ -13,14 +14,15 @@ import { flags } from './lib.ts';
 const options = flags({ url: '', count: '1', seconds: '10', slow: '0', 'slow-bytes-per-second': '10000', 'slice-seconds': '', reader: 'lean' });
 const durationMs = Number(options.seconds) * 1000;
 const sliceMs = options['slice-seconds'] ? Number(options['slice-seconds']) * 1000 : durationMs;
+const urls = options.url.split(',');
 /** Latency samples kept in all (the rest are sampled evenly): enough for a p99, small enough to print. */
 const MAX_SAMPLES = 200_000;
 
 /** One connection, as the lean reader reports it (the checked reader's result mapped onto it). */
-async function connect(bytesPerSecond?: number): Promise<LeanResult> {
+async function connect(url: string, bytesPerSecond?: number): Promise<LeanResult> {
   const ms = Math.min(sliceMs, endAt - Date.now());
-  if (!bytesPerSecond && options.reader === 'lean') return readLean(options.url, ms);
-  const r = await readMjpegParts(options.url, { durationMs: ms, keepBodies: 0, bytesPerSecond });
+  if (!bytesPerSecond && options.reader === 'lean') return readLean(url, ms);
+  const r = await readMjpegParts(url, { durationMs: ms, keepBodies: 0, bytesPerSecond });
   return {
     bytes: r.bytes,
     errors: r.errors,
@@ -30,17 +32,17 @@ async function connect(bytesPerSecond?: number): Promise<LeanResult> {
 
 const endAt = Date.now() + durationMs;
 /** One viewer for the whole run: a connection per slice, one after another. */
-async function viewer(bytesPerSecond?: number): Promise<LeanResult[]> {
+async function viewer(url: string, bytesPerSecond?: number): Promise<LeanResult[]> {
   const slices: LeanResult[] = [];
-  while (Date.now() < endAt - 100) slices.push(await connect(bytesPerSecond));
+  while (Date.now() < endAt - 100) slices.push(await connect(url, bytesPerSecond));
   return slices;
 }
 
 /** Connections opened per millisecond at the start: 1000 at once overflow the listen backlog (SYN cookies). */
 const RAMP_PER_MS = 0.5;
 const [normal, slow] = await Promise.all([
-  Promise.all(Array.from({ length: Number(options.count) }, (_, i) => Bun.sleep(i / RAMP_PER_MS).then(() => viewer()))),
-  Promise.all(Array.from({ length: Number(options.slow) }, () => viewer(Number(options['slow-bytes-per-second'])))),
+  Promise.all(Array.from({ length: Number(options.count) }, (_, i) => Bun.sleep(i / RAMP_PER_MS).then(() => viewer(urls[i % urls.length]!)))),
+  Promise.all(Array.from({ length: Number(options.slow) }, (_, i) => viewer(urls[i % urls.length]!, Number(options['slow-bytes-per-second'])))),
 ]);
 
 function summary(slices: LeanResult[]): ClientSummary {

@@ -71,14 +71,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU % of processes over a window: call `stop()` at its end. */
+/** CPU % of processes over a window: call `stop()` at its end. A process that ended meanwhile is left out (/proc no longer has its times). */
 export function cpuMeter(pids: () => number[]): { stop(): number } {
   const started = performance.now();
   const before = new Map(pids().map((pid) => [pid, cpuSeconds(pid)]));
   return {
     stop() {
       let used = 0;
-      for (const [pid, was] of before) used += cpuSeconds(pid) - was;
+      for (const [pid, was] of before) {
+        const now = cpuSeconds(pid);
+        if (Number.isFinite(now)) used += now - was;
+      }
       return (used / ((performance.now() - started) / 1000)) * 100;
     },
   };
@@ -201,7 +204,8 @@ export interface ClientsResult {
 
 /**
  * N MJPEG viewers (and `slow` throttled ones) in `procs` child processes (bench/clients.ts), so
- * that neither the server's nor this process's event loop carries them.
+ * that neither the server's nor this process's event loop carries them. `url` may be a
+ * comma-separated list: in each process viewer i reads the i-th URL (one viewer per camera: one process).
  */
 export async function runClients(options: { url: string; count: number; seconds: number; procs?: number; slow?: number; slowBytesPerSecond?: number; sliceSeconds?: number; reader?: string }): Promise<ClientsResult> {
   const procs = Math.max(1, Math.min(options.procs ?? (options.count >= 200 ? 2 : 1), options.count || 1));

@@ -1,13 +1,15 @@
 // Every bench, one after another, each in its own process with its own camera and server; then one
 // markdown report: the machine, the command, each bench's table and the goals, met or not.
-//   bun bench/run-all.ts                     full run (~25 min: latency 30 s, decoders 2 × 20 s, fan-out 4 × 30 s, slow client 2 × 30 s, memory 10 min)
+//   bun bench/run-all.ts                     full run (~40 min: latency 30 s, decoders 2 × 20 s, fan-out 4 × 30 s, slow client 2 × 30 s, memory 10 min, many cameras ~15 min)
 //   bun bench/run-all.ts --quick             a few minutes, short durations (figures are rougher)
 //   bun bench/run-all.ts --only latency,encode --detection --docs
-// --out FILE (default bench/results/latest.md); --docs also puts the report into docs/BENCHMARKS.md
-// between its `bench:results` markers.
+// --out FILE (default bench/results/latest.md); --docs also puts the report into docs/BENCHMARKS.md:
+// the many-cameras bench between its `bench:cameras` markers, the others between `bench:results`
+// (each block only when one of its benches ran, so `--only cameras --docs` leaves the rest as it was).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { CamerasResults } from './cameras.ts';
 import type { DecodersResults } from './decoders.ts';
 import type { EncodeResults } from './encode.ts';
 import type { FanoutResults } from './fanout.ts';
@@ -16,7 +18,7 @@ import { flags, fmt, machine } from './lib.ts';
 import type { MemoryResults } from './memory.ts';
 import type { SlowClientResults } from './slow-client.ts';
 
-const ALL = ['encode', 'latency', 'decoders', 'fanout', 'slow-client', 'memory'] as const;
+const ALL = ['encode', 'latency', 'decoders', 'fanout', 'slow-client', 'memory', 'cameras'] as const;
 type BenchName = (typeof ALL)[number];
 
 const options = flags({
@@ -45,30 +47,34 @@ const args: Record<BenchName, string[]> = {
   fanout: ['--seconds', seconds, '--clients', options.clients || '10,100,500,1000', ...scene],
   'slow-client': ['--seconds', seconds, ...scene],
   memory: ['--minutes', options.minutes || (quick ? '1' : '10'), ...detection, ...scene],
+  // Its own cameras (the fixture clip over RTSP, no encoding) and detection share with the fixture model (or --model).
+  cameras: [...(quick ? ['--cameras', '1,4', '--settle', '3'] : []), '--seconds', seconds, ...(options.model ? ['--model', options.model] : [])],
 };
+/** The blocks of docs/BENCHMARKS.md, between `bench:<block>` markers, and the benches each reports. */
+const BLOCKS = { results: ALL.filter((name) => name !== 'cameras'), cameras: ['cameras'] } as const satisfies Record<string, readonly BenchName[]>;
 
 const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-'));
-const sections: string[] = [];
+const sections: Array<{ name: BenchName; markdown: string }> = [];
 const results: Partial<Record<BenchName | 'latencyDemo' | 'latencyDetection', unknown>> = {};
-const commands: string[] = [];
+const commands: Array<{ name: BenchName; command: string }> = [];
 const before = machine();
 const startedAt = new Date();
 
 async function run(name: BenchName, extra: string[] = [], key: string = name): Promise<void> {
   const json = join(dir, `${key}.json`);
   const command = [process.execPath, resolve(import.meta.dirname, `${name}.ts`), ...args[name], ...extra, '--json', json];
-  commands.push(`bun bench/${name}.ts ${[...args[name], ...extra].join(' ')}`);
-  console.error(`\n==> ${commands.at(-1)}`);
+  commands.push({ name, command: `bun bench/${name}.ts ${[...args[name], ...extra].join(' ')}` });
+  console.error(`\n==> ${commands.at(-1)!.command}`);
   const started = performance.now();
   const proc = Bun.spawn(command, { stdout: 'pipe', stderr: 'inherit' });
   const markdown = await new Response(proc.stdout).text();
   const code = await proc.exited;
   console.error(`<== ${name}: exit ${code} after ${fmt((performance.now() - started) / 1000)} s`);
   if (code !== 0) {
-    sections.push(`### ${name}\n\n**Failed** (exit ${code}):\n\n\`\`\`\n${markdown.slice(-2000)}\n\`\`\``);
+    sections.push({ name, markdown: `### ${name}\n\n**Failed** (exit ${code}):\n\n\`\`\`\n${markdown.slice(-2000)}\n\`\`\`` });
     return;
   }
-  sections.push(markdown.trim());
+  sections.push({ name, markdown: markdown.trim() });
   results[key as BenchName] = JSON.parse(readFileSync(json, 'utf8'));
 }
 
@@ -84,59 +90,73 @@ try {
 }
 
 const after = machine();
-const report = [
-  `Run ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.cpu}, ${before.ramGb} GB RAM, Linux ${before.kernel}, Bun ${before.bun}. Load average before ${before.loadavg}, after ${after.loadavg}${Number(before.loadavg.split(' ')[0]) > before.nproc * 0.5 || Number(after.loadavg.split(' ')[0]) > before.nproc * 0.5 ? ' (**other work was using the CPU: figures are noisy**)' : ''}.`,
-  '',
-  `Command: \`bun run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (${quick ? 'quick: short durations' : 'full durations'}), which ran:`,
-  '',
-  ...commands.map((c) => `- \`${c}\``),
-  '',
-  '#### Goals',
-  '',
-  '| goal | measured | met? |',
-  '|---|---|---|',
-  ...goals(),
-  '',
-  ...sections.flatMap((s) => [s, '']),
-].join('\n');
+const busy = [before, after].some((m) => Number(m.loadavg.split(' ')[0]) > before.nproc * 0.5);
 
+/** The report of some of the benches that ran: the machine, the commands, the goals, the tables. */
+function report(names: readonly BenchName[]): string {
+  const ran = (name: BenchName) => names.includes(name);
+  return [
+    `Run ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${before.nproc} × ${before.cpu}, ${before.ramGb} GB RAM, Linux ${before.kernel}, Bun ${before.bun}. Load average before ${before.loadavg}, after ${after.loadavg}${busy ? ' (**other work was using the CPU: figures are noisy**)' : ''}.`,
+    '',
+    `Command: \`bun run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (${quick ? 'quick: short durations' : 'full durations'}), which ran:`,
+    '',
+    ...commands.filter((c) => ran(c.name)).map((c) => `- \`${c.command}\``),
+    '',
+    '#### Goals',
+    '',
+    '| goal | measured | met? |',
+    '|---|---|---|',
+    ...goals(names),
+    '',
+    ...sections.filter((s) => ran(s.name)).flatMap((s) => [s.markdown, '']),
+  ].join('\n');
+}
+
+const blocks = Object.entries(BLOCKS).filter(([, names]) => names.some((name) => only.includes(name)));
+const full = blocks.map(([, names]) => report(names)).join('\n');
 mkdirSync(dirname(options.out), { recursive: true });
-writeFileSync(options.out, report);
-console.log(report);
+writeFileSync(options.out, full);
+console.log(full);
 console.error(`\nwritten to ${options.out}`);
 if (options.docs) {
   const docs = resolve(import.meta.dirname, '../docs/BENCHMARKS.md');
-  const text = readFileSync(docs, 'utf8');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
-  if (!text.includes(start) || !text.includes(end)) throw new Error(`${docs} lacks the ${start} … ${end} markers`);
-  writeFileSync(docs, `${text.slice(0, text.indexOf(start) + start.length)}\n${report}\n${text.slice(text.indexOf(end))}`);
-  console.error(`and into ${docs}`);
+  let text = readFileSync(docs, 'utf8');
+  for (const [block, names] of blocks) {
+    const start = `<!-- bench:${block}:start -->`;
+    const end = `<!-- bench:${block}:end -->`;
+    if (!text.includes(start) || !text.includes(end)) throw new Error(`${docs} lacks the ${start} … ${end} markers`);
+    text = `${text.slice(0, text.indexOf(start) + start.length)}\n${report(names)}\n${text.slice(text.indexOf(end))}`;
+  }
+  writeFileSync(docs, text);
+  console.error(`and into ${docs} (${blocks.map(([block]) => `bench:${block}`).join(', ')})`);
 }
 
-function goals(): string[] {
+/** The goals of the benches named, met or not, as table rows. */
+function goals(names: readonly BenchName[]): string[] {
   const rows: string[] = [];
+  /** A bench's results when it is one of `names` (latency's demo and detection runs belong to latency). */
+  const pick = (key: keyof typeof results): unknown => (names.includes(key === 'latencyDemo' || key === 'latencyDetection' ? 'latency' : key) ? results[key] : undefined);
   const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
-  const latency = results.latency as LatencyResults | undefined;
+  const latency = pick('latency') as LatencyResults | undefined;
   if (latency) {
     const floor = latency.floor.decodeMs + latency.floor.encodeMs;
     rows.push(
       `| latency p50, detection off ≤ 1.5 × (decode + encode floor) | server share p50 ${fmt(latency.server.p50)} ms vs 1.5 × ${fmt(floor, 1)} = ${fmt(1.5 * floor, 1)} ms (camera → viewer p50 ${fmt(latency.glassToGlass.p50)} ms) | ${yes(latency.server.p50 <= 1.5 * floor)} |`,
     );
   }
-  const demo = results.latencyDemo as LatencyResults | undefined;
+  const demo = pick('latencyDemo') as LatencyResults | undefined;
   if (demo) {
     rows.push(`| … the same with the in-process demo source (no camera, RTSP, ffmpeg) ≤ 1.5 × encode floor | p50 ${fmt(demo.glassToGlass.p50)} ms vs 1.5 × ${fmt(demo.floor.encodeMs, 1)} = ${fmt(1.5 * demo.floor.encodeMs, 1)} ms | ${yes(demo.glassToGlass.p50 <= 1.5 * demo.floor.encodeMs)} |`);
   }
-  const withDetection = results.latencyDetection as LatencyResults | undefined;
+  const withDetection = pick('latencyDetection') as LatencyResults | undefined;
   if (withDetection) {
     rows.push(`| latency with detection on (reported) | camera → viewer p50 ${fmt(withDetection.glassToGlass.p50)} ms, server share p50 ${fmt(withDetection.server.p50)} ms${withDetection.detectionNote ? ` (**detection did not run**: ${withDetection.detectionNote})` : ''} | – |`);
   }
-  const decoders = results.decoders as DecodersResults | undefined;
+  const decoders = pick('decoders') as DecodersResults | undefined;
   if (decoders) {
     rows.push(`| (reported) RTSP receive + decode, camera H.264 out → raw frame | ${decoders.readers.map((r) => `${r.name}: p50 ${fmt(r.latency.p50, 1)} ms`).join('; ')} | – |`);
   }
-  const fanout = results.fanout as FanoutResults | undefined;
+  const fanout = pick('fanout') as FanoutResults | undefined;
   if (fanout) {
     // "Full rate": every viewer at ≥ 95 % of the camera's 15 fps. (Whether the viewers kept up with
     // what the server itself got, when that was less, is told apart in the measured column.)
@@ -149,13 +169,13 @@ function goals(): string[] {
     const thousand = fanout.steps.find((s) => s.clients === 1000);
     rows.push(`| at 1000 viewers RSS ≤ 300 MB | ${thousand ? `${fmt(thousand.rssPeakMb)} MB peak` : 'no 1000-viewer step run'} | ${thousand ? yes(thousand.rssPeakMb <= 300) : '–'} |`);
   }
-  const slow = results['slow-client'] as SlowClientResults | undefined;
+  const slow = pick('slow-client') as SlowClientResults | undefined;
   if (slow) {
     const growth = slow.withSlow.rssMaxMb - slow.alone.rssMaxMb;
     rows.push(`| one slow viewer changes the others' fps and latency by ≤ 5 % | fps ${fmt(slow.fpsChangePct, 1)} %, latency p50 ${fmt(slow.latencyChangePct, 1)} % | ${yes(Math.abs(slow.fpsChangePct) <= 5 && Math.abs(slow.latencyChangePct) <= 5)} |`);
     rows.push(`| … and RSS stays flat (max with the slow viewer ≤ max without + 5 MB) | ${fmt(slow.alone.rssMaxMb)} → ${fmt(slow.withSlow.rssMaxMb)} MB (${growth >= 0 ? '+' : ''}${fmt(growth, 1)}) | ${yes(growth <= 5)} |`);
   }
-  const memory = results.memory as MemoryResults | undefined;
+  const memory = pick('memory') as MemoryResults | undefined;
   if (memory) {
     if (memory.withModelMb !== undefined) {
       rows.push(`| RSS with one camera and the model loaded ≤ 150 MB | ${fmt(memory.withModelMb)} MB${memory.detectionNote ? ` (**detection did not run**: ${memory.detectionNote})` : ''} | ${memory.detectionNote ? '–' : yes(memory.withModelMb <= 150)} |`);
@@ -164,11 +184,49 @@ function goals(): string[] {
     }
     rows.push(`| no leak under ${memory.clients} viewers (reported) | RSS slope ${fmt(memory.soak.slopeMbPerMin, 2)} MB/min over ${memory.minutes} min (${fmt(memory.soak.secondHalfSlopeMbPerMin, 2)} in the second half) | – |`);
   }
-  const encode = results.encode as EncodeResults | undefined;
+  const encode = pick('encode') as EncodeResults | undefined;
   if (encode) {
     const current = encode.variants[0]!;
     const fastest = [...encode.variants].sort((a, b) => a.ms.p50 - b.ms.p50)[0]!;
     rows.push(`| JPEG encode ≤ 1.3 × the libjpeg-turbo floor (reported) | the server's encoder (${encode.server}): ${fmt(current.ms.p50, 2)} ms = ${fmt(current.ratio, 2)} × floor; fastest: ${fastest.name} ${fmt(fastest.ms.p50, 2)} ms | ${Number.isFinite(current.ratio) ? yes(current.ratio <= 1.3) : '–'} |`);
+  }
+  const cameras = pick('cameras') as CamerasResults | undefined;
+  if (cameras) {
+    const fullRate = 0.95 * 15;
+    const minFps = (values: number[]) => (values.length ? Math.min(...values) : NaN);
+    const largest = cameras.steps.at(-1);
+    const atFull = cameras.steps.filter((s) => minFps(s.watched.viewerFps) >= fullRate).map((s) => s.cameras);
+    if (largest) {
+      rows.push(
+        `| ${largest.cameras} cameras × 720p 15 fps H.264, one viewer each: every viewer ≥ 95 % of 15 fps | min / median viewer fps per step: ${cameras.steps.map((s) => `${s.cameras}: ${fmt(minFps(s.watched.viewerFps), 1)} / ${fmt([...s.watched.viewerFps].sort((a, b) => a - b)[Math.floor(s.watched.viewerFps.length / 2)], 1)}`).join(', ')}; every viewer at full rate up to ${atFull.length ? Math.max(...atFull) : 'no step'} | ${yes(largest.cameras >= 16 && minFps(largest.watched.viewerFps) >= fullRate)} |`,
+      );
+      const unwatchedCpu = largest.unwatched.serverCpu + largest.unwatched.decodersCpu;
+      const watchedCpu = largest.watched.serverCpu + largest.watched.decodersCpu;
+      const encodedUnwatched = cameras.steps.reduce((n, s) => n + s.unwatched.framesEncoded.reduce((a, b) => a + b, 0), 0);
+      rows.push(
+        `| a camera nobody watches encodes nothing; ${largest.cameras} unwatched cost clearly less CPU than ${largest.cameras} watched (≤ 80 %) | JPEGs encoded while unwatched, all steps: ${encodedUnwatched}; CPU (server + decoders) at ${largest.cameras}: unwatched ${fmt(unwatchedCpu)} %, watched ${fmt(watchedCpu)} % (${fmt((unwatchedCpu / watchedCpu) * 100)} %) | ${yes(encodedUnwatched === 0 && unwatchedCpu <= 0.8 * watchedCpu)} |`,
+      );
+    }
+    const rss = cameras.rssPerCameraMb;
+    rows.push(
+      `| ≤ 15 MB RSS per camera added (detection off), at ${cameras.steps.map((s) => s.cameras).join(', ')} cameras | server RSS slope: watched ${fmt(rss.watched, 1)} MB, unwatched ${fmt(rss.unwatched, 1)} MB per camera (cameras never answering: ${fmt(rss.notAnswering, 1)}); each decoder child adds ${fmt(rss.decoderRssEach, 1)} MB RSS (${fmt(rss.decoderPssEach, 1)} MB PSS) in a process of its own | ${yes(rss.watched <= 15 && rss.unwatched <= 15)} |`,
+    );
+    const d = cameras.detection;
+    if (d) {
+      const n = d.shared.detectionFps.length;
+      const withMin = minFps(d.shared.viewerFps);
+      const withoutMin = d.withoutDetection ? minFps(d.withoutDetection.viewerFps) : 15;
+      rows.push(
+        `| detection on ${n} cameras: each camera's rate within ±20 % of the others, their sum ≥ 80 % of one camera alone, no camera's video rate drops | ${d.shared.detectionFps.map((f) => fmt(f, 1)).join(' / ')} detections/s (±${fmt(d.spreadPct)} %), sum ${fmt(d.sumOfAlonePct)} % of ${fmt(d.alone.detectionFps[0], 1)}/s alone; viewer fps min ${fmt(withMin, 1)} against ${fmt(withoutMin, 1)} ${d.withoutDetection ? 'with detection off' : '(15 fps)'} | ${yes(d.spreadPct <= 20 && d.sumOfAlonePct >= 80 && withMin >= 0.95 * withoutMin)} |`,
+      );
+    }
+    const f = cameras.failure;
+    if (f) {
+      rows.push(
+        // A rise is the CPU the dead camera no longer uses, on a machine that was short of it: no harm done.
+        `| one camera failing lowers no other camera's fps (by > 5 %) | ${f.before.viewerFps.length - 1} others' viewer fps before → after: ${f.before.viewerFps.slice(0, -1).map((fps, i) => `${fmt(fps, 1)} → ${fmt(f.after.viewerFps[i], 1)}`).join(', ')} (largest fall ${fmt(f.othersMaxDropPct, 1)} %, largest change ${fmt(f.othersMaxChangePct, 1)} %) | ${yes(f.othersMaxDropPct <= 5)} |`,
+      );
+    }
   }
   return rows;
 }

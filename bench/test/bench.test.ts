@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fixturePath, processesMatching } from '@cctv/testbed';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BinaryResults } from '../binary.ts';
+import type { CamerasResults } from '../cameras.ts';
 import type { DecodersResults } from '../decoders.ts';
 import type { EncodeResults } from '../encode.ts';
 import type { FanoutResults } from '../fanout.ts';
@@ -91,6 +92,36 @@ describe('benchmarks (smoke: a second or two each)', () => {
     expect(Number.isFinite(results.soak.slopeMbPerMin)).toBe(true);
   });
 
+  it.skipIf(!hasVideo)('cameras: 1 and 2 cameras unwatched (nothing encoded) and watched, memory by part, detection share, one camera killed', async () => {
+    const { markdown, results } = await bench<CamerasResults>('cameras', ['--cameras', '1,2', '--seconds', '2', '--settle', '1', '--sharing-cameras', '2', '--detection-cameras', '2', '--failure-cameras', '2']);
+    expect(markdown).toContain('| cameras | state |');
+    expect(results.steps.map((s) => s.cameras)).toEqual([1, 2]);
+    for (const step of results.steps) {
+      // Unwatched: no viewer and no detection, so not one JPEG; watched: every camera's viewer got frames.
+      expect(step.unwatched.framesEncoded).toEqual(Array(step.cameras).fill(0));
+      expect(step.unwatched.viewerFps).toEqual([]);
+      expect(step.watched.viewerFps).toHaveLength(step.cameras);
+      for (const fps of step.watched.viewerFps) expect(fps).toBeGreaterThan(0);
+      for (const encoded of step.watched.framesEncoded) expect(encoded).toBeGreaterThan(0);
+      expect(step.watched.decoders).toBe(step.cameras);
+      expect(step.watched.rssMedianMb).toBeGreaterThan(10);
+      expect(step.watched.decodersPssMb).toBeGreaterThan(0);
+    }
+    expect(Number.isFinite(results.rssPerCameraMb.watched)).toBe(true);
+    expect(results.notAnswering.map((a) => a.cameras)).toEqual([1, 2]);
+    expect(results.workerCost.map((w) => [w.kind, w.workers])).toEqual([['empty', 2], ['pipeline', 2], ['capture', 2], ['capture', 1]]);
+    for (const w of results.workerCost.filter((w) => w.kind === 'capture')) expect(w.fps).toBeGreaterThan(0);
+    if (fixturePath('models/yolox_nano.onnx')) {
+      expect(results.detection!.alone.detectionFps[0]).toBeGreaterThan(0);
+      expect(results.detection!.shared.detectionFps).toHaveLength(2);
+      for (const fps of results.detection!.shared.detectionFps) expect(fps).toBeGreaterThan(0);
+    }
+    // The killed camera's viewer got nothing afterwards and the server says why; the other still streams.
+    expect(results.failure!.after.viewerFps[1]).toBe(0);
+    expect(results.failure!.failedStatus).toMatch(/^(Reconnecting|Connecting|Connected)/);
+    expect(results.failure!.after.viewerFps[0]).toBeGreaterThan(0);
+  }, 300_000);
+
   it('run-all: one command, one markdown report with the machine and the goals', async () => {
     const out = join(dir, 'report.md');
     const proc = Bun.spawn([process.execPath, resolve(import.meta.dirname, '../run-all.ts'), '--quick', '--only', 'latency', '--seconds', '2', '--scene', 'pattern', '--out', out], { stdout: 'pipe', stderr: 'pipe' });
@@ -105,7 +136,7 @@ describe('benchmarks (smoke: a second or two each)', () => {
   it('leaves no camera or viewer process behind', async () => {
     // Orphans only: another run of these benches may be going on beside this one, its processes
     // with their parents alive. (Stamped cameras are the benches' own; servers are not told apart.)
-    const left = await processesMatching(/rtsp-camera\.py .*--stamped|stamped-frames\.ts|bench\/clients\.ts/);
+    const left = await processesMatching(/rtsp-camera\.py .*--stamped|rtsp-clips\.py|stamped-frames\.ts|bench\/clients\.ts|bench\/worker-cost\.ts/);
     expect(left.filter((p) => p.ppid === 1 || !existsSync(`/proc/${p.ppid}`))).toEqual([]);
   });
 
