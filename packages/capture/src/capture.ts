@@ -355,13 +355,14 @@ export class Capture {
         fail(`the picture size changed from ${size.width}x${size.height} to ${facts.size.width}x${facts.size.height}`);
       }
     };
+    const mediaTimes = new PendingMediaTimes();
     const gstParser = gstreamer ? new GstLaunchParser(report) : undefined;
     const ffmpegParser = gstreamer ? undefined : new StderrParser(report);
     const logs = gstParser ? [readLines(proc.stdout, gstParser.stdout), readLines(proc.stderr, gstParser.stderr)] : [readLines(proc.stderr, ffmpegParser!)];
     const readFrames = (async () => {
       const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
       if (!known) return;
-      const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3);
+      const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3, () => mediaTimes.take());
       for await (const chunk of framesFd === undefined ? proc.stdout : Bun.file(framesFd).stream()) assembler.push(chunk);
     })();
     const done = (async () => {
@@ -375,6 +376,7 @@ export class Capture {
       width,
       height,
       write(unit) {
+        mediaTimes.add(unit.timestampMs);
         try {
           for (const part of decoderInput(codec, unit.data)) proc.stdin.write(part);
           proc.stdin.flush();
@@ -517,6 +519,29 @@ interface FrameSize {
 
 /** Which child decodes, and the gst-launch-1.0 to run for GStreamer. */
 type ChildDecoder = { decoder: 'ffmpeg' } | { decoder: 'gstreamer'; launch: string };
+
+/**
+ * The media times of the access units a decoder child was given and has not yet returned as
+ * frames. The child returns one frame per access unit, in presentation order: the earliest time
+ * pending is the next frame's (access units arrive in decoding order, which B-frames reorder).
+ */
+class PendingMediaTimes {
+  /** A child that stopped returning frames holds no more than this (~4 s at 15 fps). */
+  static readonly MAX = 60;
+  readonly #times: number[] = [];
+
+  add(timestampMs: number): void {
+    if (this.#times.length === PendingMediaTimes.MAX) this.#times.shift();
+    this.#times.push(timestampMs);
+  }
+
+  take(): number | undefined {
+    if (!this.#times.length) return undefined;
+    let earliest = 0;
+    for (let i = 1; i < this.#times.length; i++) if (this.#times[i]! < this.#times[earliest]!) earliest = i;
+    return this.#times.splice(earliest, 1)[0];
+  }
+}
 
 /** A decoder child fed access units (in-process RTSP). */
 interface DecoderChild {

@@ -118,6 +118,8 @@ export class RawFrameAssembler {
     targetFps: number,
     private readonly onFrame: (frame: RawFrame) => void,
     readonly rowBytes = width * 3,
+    /** Called once for every decoded frame, kept or thinned out, in order: the media time of the frame, if known. */
+    private readonly takeMediaTime?: () => number | undefined,
   ) {
     this.frameBytes = width * height * 3;
     this.#inputBytes = rowBytes * height;
@@ -138,10 +140,13 @@ export class RawFrameAssembler {
 
   #complete(now: number): void {
     this.#filled = 0;
+    const mediaTimeMs = this.takeMediaTime?.();
     if (this.#nextDue && now < this.#nextDue - this.#intervalMs / 3) return; // too early: reuse this buffer
     // A source slower than the target resets the schedule instead of earning a burst later.
     this.#nextDue = Math.max((this.#nextDue || now) + this.#intervalMs, now);
-    this.onFrame({ data: this.#takeFrame(), width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now });
+    const frame: RawFrame = { data: this.#takeFrame(), width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now };
+    if (mediaTimeMs !== undefined) frame.mediaTimeMs = mediaTimeMs;
+    this.onFrame(frame);
   }
 
   /** The completed frame, packed; packed input is handed on as is (no copy) and a new buffer fills. */

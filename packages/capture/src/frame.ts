@@ -7,4 +7,9 @@ export interface RawFrame {
   seq: number;
   /** When the frame was produced or received (ms since the epoch). */
   capturedAt: number;
+  /**
+   * The media time (ms) of the access unit it was decoded from, `AccessUnit.timestampMs`: an
+   * rtsp:// camera read in-process only. Matches detections to the frames a browser decodes itself.
+   */
+  mediaTimeMs?: number;
 }
