@@ -72,7 +72,7 @@ describe('many cameras in one server', () => {
       const status = await server.get(`/api/cameras/${id}/status`);
       expect(status).toMatchObject({ status: 'Streaming', camera: { id, state: 'Streaming', width: 320, height: 180 }, security: { auth: false } });
       const detections = await server.get(`/api/cameras/${id}/detections`);
-      expect(detections).toEqual({ camera: id, seq: null, timestamp: null, width: null, height: null, detections: [] });
+      expect(detections).toEqual({ camera: id, seq: null, timestamp: null, media_time: null, width: null, height: null, detections: [] });
       // A camera nobody watches encodes nothing; a snapshot encodes one frame on demand.
       const snapshot = await fetch(`${server.url}/api/cameras/${id}/stream/snapshot.jpg`);
       expect(snapshot.status).toBe(200);

@@ -2,6 +2,7 @@ import { stoppedStatus, type CaptureStatus } from '@cctv/capture';
 import { FrameBuffer, RateMeter, type Frame } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 import { redactUrl } from '@cctv/redact';
+import { CompressedVideo } from './compressed-video.ts';
 import type { CameraConfig } from './config.ts';
 import type { DetectionClient, Detectors } from './detectors.ts';
 import type { DetectionFilters, DetectionResult, DetectionState, EncoderStats, FromPipeline, ModelSettings, ModelStatus, Overlay } from './pipeline/messages.ts';
@@ -53,6 +54,8 @@ const SNAPSHOT_TIMEOUT_MS = 3000;
 export class Camera implements DetectionClient {
   readonly frames = new FrameBuffer();
   readonly viewers = new Set<Viewer>();
+  /** The camera's own H.264/H.265 as it came, for viewers that decode it themselves (rtsp:// cameras read in-process). */
+  readonly video = new CompressedVideo();
   #config: CameraConfig;
   #pipeline: PipelineWorker | undefined;
   #capture: CaptureStatus;
@@ -134,6 +137,7 @@ export class Camera implements DetectionClient {
     const pipeline = this.#pipeline;
     this.#pipeline = undefined;
     await pipeline?.stop();
+    this.video.reset();
     for (const resolve of this.#snapshots.values()) resolve(undefined);
     this.#snapshots.clear();
   }
@@ -228,7 +232,7 @@ export class Camera implements DetectionClient {
         height: camera.height,
       },
       stream: {
-        clients: this.viewers.size,
+        clients: this.viewers.size + this.video.viewerCount,
         frames_dropped: framesDropped,
         buffer_size: frames.buffer_size,
       },
@@ -249,7 +253,8 @@ export class Camera implements DetectionClient {
       framesDropped += viewer.stats.framesDropped;
       bytesSent += viewer.stats.bytesSent;
     }
-    return { framesDropped, bytesSent };
+    const video = this.video.totals();
+    return { framesDropped: framesDropped + video.framesDropped, bytesSent: bytesSent + video.bytesSent };
   }
 
   /** The detector on this camera: whether it runs, on what, how fast; `reason` says why when it does not. */
@@ -275,11 +280,12 @@ export class Camera implements DetectionClient {
   /** The newest detector result, boxes in camera pixels (null fields before the first). */
   detections(): DetectionsBodyType {
     const result = this.#latest;
-    if (!result) return { camera: this.id, seq: null, timestamp: null, width: null, height: null, detections: [] };
+    if (!result) return { camera: this.id, seq: null, timestamp: null, media_time: null, width: null, height: null, detections: [] };
     return {
       camera: this.id,
       seq: result.seq,
       timestamp: new Date(result.capturedAt).toISOString(),
+      media_time: result.mediaTimeMs,
       width: result.width,
       height: result.height,
       detections: result.detections.map((d) => ({
@@ -399,6 +405,9 @@ export class Camera implements DetectionClient {
       }
       case 'no-snapshot':
         this.#snapshots.get(message.id)?.(undefined);
+        break;
+      case 'access-unit':
+        this.video.push({ data: new Uint8Array(message.data), keyframe: message.keyframe, mediaTimeMs: message.mediaTimeMs, capturedAt: message.receivedAt, parameters: message.parameters });
         break;
       case 'status':
         this.#setCapture(message.status);

@@ -12,7 +12,7 @@ import { loginRoutes } from './routes/login.ts';
 import { statusRoutes } from './routes/status.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { scrubResponses } from './scrub.ts';
-import { LIVE_VIDEO_PATH, LiveVideo } from './live-video.ts';
+import { LIVE_VIDEO_BACKPRESSURE_BYTES, LIVE_VIDEO_PATH, LiveVideo } from './live-video.ts';
 import type { Metrics } from './metrics.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { ConfigReloader } from './reload.ts';
@@ -64,6 +64,7 @@ export function listen(app: App, live: LiveUpdates, video: LiveVideo, host: stri
   // One Bun server has one set of WebSocket handlers: each socket says at its upgrade whose it is.
   const websocket = {
     maxPayloadLength: engine.maxPayloadLength,
+    backpressureLimit: LIVE_VIDEO_BACKPRESSURE_BYTES,
     open: (ws: Bun.ServerWebSocket<unknown>) => (LiveVideo.owns(ws) ? video.open(ws) : engine.open(ws as never)),
     message: (ws: Bun.ServerWebSocket<unknown>, message: string | Buffer) => (LiveVideo.owns(ws) ? video.message(ws, message) : engine.message(ws as never, message as never)),
     drain: (ws: Bun.ServerWebSocket<unknown>) => (LiveVideo.owns(ws) ? video.drain(ws) : undefined),

@@ -21,11 +21,11 @@ function send(message: FromDetector): void {
 async function detect(camera: string, filters: DetectionFilters, frame: FrameForDetection): Promise<void> {
   if (frame.type === 'none') return send({ type: 'skipped', camera });
   if (!detector) return send({ type: 'detect-failed', camera, reason: 'no model loaded' });
-  const { width, height, capturedAt } = frame;
+  const { width, height, capturedAt, mediaTimeMs } = frame;
   try {
     const started = performance.now();
     const detections = await detector.detect({ data: new Uint8Array(frame.pixels), width, height }, filters);
-    send({ type: 'detected', camera, capturedAt, width, height, detections, detectMs: performance.now() - started, inferMs: detector.lastTimings?.inferMs ?? 0 });
+    send({ type: 'detected', camera, capturedAt, mediaTimeMs, width, height, detections, detectMs: performance.now() - started, inferMs: detector.lastTimings?.inferMs ?? 0 });
   } catch (error) {
     send({ type: 'detect-failed', camera, reason: (error as Error).message });
   }

@@ -1,4 +1,4 @@
-import type { CaptureStatus, RtspDecoder } from '@cctv/capture';
+import type { CaptureStatus, RtspDecoder, VideoParameters } from '@cctv/capture';
 import type { Detection } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 
@@ -70,6 +70,12 @@ export type FromPipeline =
     }
   /** A snapshot request found no frame to encode (the camera has sent none yet). */
   | { type: 'no-snapshot'; id: number }
+  /**
+   * An access unit of an rtsp:// camera read in-process, every one, before decoding (Annex-B, its
+   * own buffer, transferred): for viewers that decode the camera's video themselves.
+   * `parameters`: set on the first unit that uses new ones (a new session, a new SPS), else null.
+   */
+  | { type: 'access-unit'; data: ArrayBuffer; keyframe: boolean; mediaTimeMs: number; receivedAt: number; parameters: VideoParameters | null }
   | { type: 'status'; status: CaptureStatus }
   /** A status card to show viewers while the camera has no picture (see status-card.ts). */
   | { type: 'placeholder'; jpeg: ArrayBuffer; width: number; height: number; renderedAt: number }
@@ -97,7 +103,7 @@ export interface DetectionFilters {
 
 /** What a pipeline Worker sends a detection Worker over their port: its newest frame, or that it has none. */
 export type FrameForDetection =
-  | { type: 'frame'; pixels: ArrayBuffer; width: number; height: number; capturedAt: number }
+  | { type: 'frame'; pixels: ArrayBuffer; width: number; height: number; capturedAt: number; mediaTimeMs: number | null }
   | { type: 'none' };
 
 /** What the main thread tells a detection Worker. */
@@ -112,7 +118,7 @@ export type ToDetector =
 export type FromDetector =
   | { type: 'loaded'; backend: string; layout: string; inputSize: { width: number; height: number }; classes: number; fallback?: string }
   | { type: 'load-failed'; reason: string }
-  | { type: 'detected'; camera: string; capturedAt: number; width: number; height: number; detections: Detection[]; detectMs: number; inferMs: number }
+  | { type: 'detected'; camera: string; capturedAt: number; mediaTimeMs: number | null; width: number; height: number; detections: Detection[]; detectMs: number; inferMs: number }
   /** The camera had no frame to give (it stopped, or has sent none yet). */
   | { type: 'skipped'; camera: string }
   | { type: 'detect-failed'; camera: string; reason: string }
@@ -143,6 +149,8 @@ export interface ModelStatus {
 export interface DetectionResult {
   /** Capture time of the analysed frame (ms since the epoch). */
   capturedAt: number;
+  /** The analysed frame's media time (its access unit's, ms): matches it to the frame a browser decodes. Null for sources read by the decoder child. */
+  mediaTimeMs: number | null;
   width: number;
   height: number;
   detections: Detection[];

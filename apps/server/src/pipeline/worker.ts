@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { Capture, stoppedStatus, type CaptureStatus, type RawFrame } from '@cctv/capture';
+import { Capture, stoppedStatus, type AccessUnit, type CaptureStatus, type RawFrame, type VideoParameters } from '@cctv/capture';
 import { drawDetections } from '@cctv/detector';
 import { createJpegEncoder, type JpegEncoder } from '@cctv/mjpeg';
 import { redactUrl } from '@cctv/redact';
@@ -105,7 +105,21 @@ function sendToDetector(): void {
     return;
   }
   const pixels = frame.data.slice().buffer;
-  detector.postMessage({ type: 'frame', pixels, width: frame.width, height: frame.height, capturedAt: frame.capturedAt } satisfies FrameForDetection, [pixels]);
+  detector.postMessage(
+    { type: 'frame', pixels, width: frame.width, height: frame.height, capturedAt: frame.capturedAt, mediaTimeMs: frame.mediaTimeMs ?? null } satisfies FrameForDetection,
+    [pixels],
+  );
+}
+
+/** The parameters of the last access unit sent on: a unit with other ones carries them. */
+let sentParameters: VideoParameters | undefined;
+
+/** Every access unit to the main thread, as a copy (the same bytes go on to the decoder child): small, ~10 kB at 720p. */
+function forwardAccessUnit(unit: AccessUnit): void {
+  const data = unit.data.slice().buffer;
+  const parameters = unit.parameters === sentParameters ? null : unit.parameters;
+  sentParameters = unit.parameters;
+  send({ type: 'access-unit', data, keyframe: unit.keyframe, mediaTimeMs: unit.timestampMs, receivedAt: unit.receivedAt, parameters }, [data]);
 }
 
 function snapshot(id: number): void {
@@ -143,6 +157,7 @@ async function start(settings: Extract<ToPipeline, { type: 'start' }>['settings'
     targetFps: settings.targetFps,
     rtspDecoder: settings.rtspDecoder,
     onFrame: accept,
+    onAccessUnit: forwardAccessUnit,
     onStatus: (status) => {
       send({ type: 'status', status });
       if (status.state !== 'Streaming') newest = undefined;

@@ -147,6 +147,10 @@ export const DetectionsBody = t.Object(
     camera: t.String({ description: 'The camera id' }),
     seq: nullable(t.Integer(), 'The first served frame (X-Frame-Seq) drawn with these detections; null while no frame with them was served'),
     timestamp: nullable(t.String(), 'Capture time of the analysed frame (ISO 8601)'),
+    media_time: nullable(
+      t.Number(),
+      "The analysed frame's media time (ms, the camera's clock): the access unit on /api/ws with this media time is the picture these boxes were found in; null for cameras whose own video is not passed through",
+    ),
     width: nullable(t.Integer()),
     height: nullable(t.Integer()),
     detections: t.Array(t.Object({ class_id: t.Integer(), class_name: t.String(), confidence: t.Number(), box: Box }, closed)),
