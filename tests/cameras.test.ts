@@ -104,7 +104,7 @@ describe('many cameras in one server', () => {
     }
   });
 
-  it('shows every camera live on one page over one WebSocket: nine tiles, each picture changing at least 5 times a second', async () => {
+  it('shows every camera live on one page over one WebSocket: nine tiles (the RTSP cameras in their own H.264, the others as JPEG), each picture changing at least 5 times a second', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
     let browser: BrowserContext | undefined;
     try {
@@ -126,7 +126,10 @@ describe('many cameras in one server', () => {
       expect(await page.isHidden('#camera-view')).toBe(true);
 
       // Each tile's picture, sampled every 100 ms for 2 s: how many times it changed.
-      await page.waitForFunction(() => [...document.querySelectorAll('#grid .tile')].every((tile) => Number((tile as HTMLElement).dataset.frames ?? 0) > 0), undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('#grid .tile .player')].every((player) => Number(player.dataset.frames ?? 0) > 0), undefined, { timeout: 20_000 });
+      // What each tile plays: H.264 decoded by the page where the camera sends it, else JPEG frames.
+      const modes = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLElement>('#grid .tile')].map((tile) => [tile.dataset.camera, tile.querySelector<HTMLElement>('.player')!.dataset.mode])));
+      expect(modes).toEqual({ door: 'webcodecs', yard: 'webcodecs', garage: 'webcodecs', gate: 'webcodecs', lobby: 'jpeg', 'demo-1': 'jpeg', 'demo-2': 'jpeg', 'demo-3': 'jpeg', 'demo-4': 'jpeg' });
       const changes = await page.evaluate(async () => {
         const tiles = [...document.querySelectorAll<HTMLElement>('#grid .tile')];
         const probe = document.createElement('canvas');
@@ -158,13 +161,25 @@ describe('many cameras in one server', () => {
       const list = await server.get<CameraBrief[]>('/api/cameras');
       for (const camera of list) expect(camera.viewers, camera.id).toBe(1);
 
-      // A click opens that camera full size: its own MJPEG stream, its status, a way back.
+      // A click opens that camera full size over the same WebSocket: its picture, its status, a way back.
+      const fullSize = (mode: string) =>
+        page.waitForFunction((mode) => {
+          const player = document.getElementById('video')!;
+          return player.dataset.mode === mode && Number(player.dataset.frames) > 0 && player.querySelector<HTMLCanvasElement>('canvas.picture')!.width === 320;
+        }, mode, { timeout: 10_000 });
       await page.click('#grid .tile[data-camera="lobby"]');
-      await page.waitForFunction(() => (document.getElementById('video') as HTMLImageElement).naturalWidth === 320, undefined, { timeout: 10_000 });
+      await fullSize('jpeg');
       expect(await page.textContent('#view-name')).toBe('Lobby (ground floor)');
       expect(await page.textContent('#camera-state')).toBe('Streaming');
-      expect(requests.some((path) => path === '/api/cameras/lobby/stream/video')).toBe(true);
       await waitForCameras(server, (cams) => cams.find((c) => c.id === 'lobby')!.viewers === 1 && cams.find((c) => c.id === 'door')!.viewers === 0, 10_000);
+      await page.click('#back');
+      await page.waitForFunction(() => !document.getElementById('grid')!.hidden, undefined, { timeout: 5000 });
+      await page.click('#grid .tile[data-camera="door"]');
+      await fullSize('webcodecs');
+      await waitForCameras(server, (cams) => cams.find((c) => c.id === 'door')!.viewers === 1 && cams.find((c) => c.id === 'lobby')!.viewers === 0, 10_000);
+      // Still one WebSocket, and no MJPEG stream at any point.
+      expect(sockets.filter((path) => path === '/api/ws')).toHaveLength(1);
+      expect(requests.filter((path) => path.includes('/stream/video'))).toEqual([]);
       await page.click('#back');
       await page.waitForFunction(() => !document.getElementById('grid')!.hidden, undefined, { timeout: 5000 });
       expect(errors).toEqual([]);

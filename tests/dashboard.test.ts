@@ -37,15 +37,15 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-/** The <img>'s current picture, scaled down to 160×90 RGBA through a canvas, as the user sees it. */
+/** The full view's current picture (its canvas, or its <video> under MSE), scaled down to 160×90 RGBA, as the user sees it. */
 async function videoPixels(page: Page): Promise<number[]> {
   return page.evaluate(() => {
-    const img = document.getElementById('video') as HTMLImageElement;
+    const picture = document.querySelector<HTMLCanvasElement | HTMLVideoElement>('#video .picture:not([hidden])')!;
     const canvas = document.createElement('canvas');
     canvas.width = 160;
     canvas.height = 90;
     const context = canvas.getContext('2d')!;
-    context.drawImage(img, 0, 0, canvas.width, canvas.height);
+    context.drawImage(picture, 0, 0, canvas.width, canvas.height);
     return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
   });
 }
@@ -60,7 +60,7 @@ async function expectMovingVideo(page: Page): Promise<void> {
     const next = await videoPixels(page);
     changed = next.filter((v, i) => Math.abs(v - first[i]!) > 16).length;
   }
-  expect(changed, 'pixels that changed between two samples of the <img>').toBeGreaterThan(0);
+  expect(changed, 'pixels that changed between two samples of the picture').toBeGreaterThan(0);
 }
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -76,10 +76,12 @@ async function waitForText(page: Page, selector: string, pattern: RegExp, timeou
   return text(page, selector);
 }
 
+/** Waits until the full view plays the camera's H.264 (decoded by WebCodecs) at its full size. */
 async function waitForFullSizeVideo(page: Page): Promise<void> {
   await page.waitForFunction(() => {
-    const img = document.getElementById('video') as HTMLImageElement;
-    return img.naturalWidth === 1280 && img.naturalHeight === 720;
+    const player = document.getElementById('video')!;
+    const canvas = player.querySelector<HTMLCanvasElement>('canvas.picture')!;
+    return player.dataset.mode === 'webcodecs' && Number(player.dataset.frames) > 0 && canvas.width === 1280 && canvas.height === 720;
   }, undefined, { timeout: 15_000 });
 }
 
@@ -92,9 +94,10 @@ describe('the web dashboard', () => {
       await page.goto(`${server.url}/`);
       await page.evaluate(() => ((window as any).sameDocument = true));
 
-      // The video: full-size frames, and moving.
+      // The video: the camera's own H.264, full size, and moving; the toggle says so, with its bitrate.
       await waitForFullSizeVideo(page);
       await expectMovingVideo(page);
+      expect(await waitForText(page, '#video .player-toggle', /^H\.264 · WebCodecs · \d/)).toMatch(/(k|M)bit\/s$/);
 
       // Status and counters, pushed over Socket.IO.
       expect(await waitForText(page, '#camera-state', /^Streaming$/)).toBe('Streaming');
@@ -157,13 +160,14 @@ describe('the web dashboard', () => {
       await page.waitForFunction("socket.io.engine?.transport?.name === 'websocket'", undefined, { timeout: 10_000 });
       expect(proxy.websockets()).toBeGreaterThanOrEqual(1);
       expect(proxy.seen().some((p) => p.startsWith('/cctv/socket.io/'))).toBe(true);
-      expect(proxy.seen().some((p) => p.startsWith('/cctv/api/stream/video'))).toBe(true);
+      // The video over the dashboard's own WebSocket, under the prefix too.
+      expect(proxy.seen().some((p) => p === '/cctv/api/ws')).toBe(true);
       expect(proxy.seen().some((p) => p.startsWith('/cctv/vendor/socket.io.min.js'))).toBe(true);
       // Nothing asked for outside the prefix: every URL on the page is relative.
       expect(proxy.outside()).toEqual([]);
 
       // The server restarts (here: a new process behind the same proxy address): the page reconnects
-      // Socket.IO and reopens the video by itself.
+      // Socket.IO and the video's WebSocket by itself.
       await server.stop();
       await page.waitForFunction(() => document.querySelector('#connection')?.getAttribute('data-state') === 'down', undefined, { timeout: 10_000 });
       second = await startServer({ camera_url: camera.url, target_fps: 15 });
@@ -171,7 +175,7 @@ describe('the web dashboard', () => {
       await page.waitForFunction(() => document.querySelector('#connection')?.getAttribute('data-state') === 'live', undefined, { timeout: 20_000 });
       expect(await waitForText(page, '#camera-state', /^Streaming$/, 20_000)).toBe('Streaming');
       await expectMovingVideo(page);
-      // The <img> opened a new stream on the new server (and only one: a replaced stream is closed).
+      // The player subscribed on the new server (and only once: a replaced socket is closed).
       await second.waitForStatus((s) => s.stream.clients === 1, 5000);
       expect(await page.evaluate(() => (window as any).sameDocument)).toBe(true);
       expect(proxy.outside()).toEqual([]);

@@ -1,25 +1,27 @@
-// The reference dashboard client: one Socket.IO connection, one WebSocket for the grid of every
-// camera, one MJPEG <img> for the camera shown full size; no framework.
+// The reference dashboard client: one Socket.IO connection, and one WebSocket for the video of
+// every camera on the page, the grid's tiles and the camera shown full size (player.js); no framework.
 //
 // What the server sends (see the README's API section):
 //   status_update      the first camera's /api/status body (status, fps, frame_count, camera{…},
 //                      stream{…}, detection{…}, integrations{…}), and cameras{ id: that camera's status }
 //   stats_update       the /api/stats body: detection_count, fps, inbound, outbound
-//   detections_update  { camera, seq, timestamp, detections: [{ class_id, class_name, confidence, box }] }
-//   api/ws (binary)    kind (1 = JPEG), camera id length, camera id, seq (u32), capture time (f64), JPEG
+//   detections_update  { camera, seq, timestamp, media_time, detections: [{ class_id, class_name, track_id, confidence, box }] }
+//   api/ws (binary)    JPEG frames, or the camera's own H.264: its configuration and access units (player.js)
 // What a client may send:
 //   request_stats      answered with stats_update
-//   api/ws (text)      {"type": "subscribe", "cameras": {"<id>": {"fps": 10}}}: the cameras it shows
+//   api/ws (text)      {"type": "subscribe", "cameras": {"<id>": {"format": "h264"}}}: the cameras it shows
 //
 // Every URL here is relative to the page, so it also works behind a reverse proxy or tunnel that
 // serves this server under a path prefix (https://example.com/cctv/ → this server's /).
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const video = $('video');
 const RECENT_EVENTS = 20;
-/** Frames per second of a grid tile: enough to see movement, a fraction of full-size bandwidth. */
+/** Frames per second of a grid tile shown as JPEG: enough to see movement, a fraction of full-size bandwidth. */
 const TILE_FPS = 10;
+const live = new LiveVideo();
+/** The player of the camera shown full size, in #video. */
+let fullView;
 
 // ---- Cameras and what is shown -----------------------------------------------------------
 // With one camera the page shows it full size (the seed's page). With several, a grid of every
@@ -49,14 +51,16 @@ function showView() {
   $('camera-view').hidden = shown === undefined && many;
   $('view-bar').hidden = !many;
   $('view-name').textContent = cameraById(shown)?.name ?? '';
-  subscribeTiles();
-  if (shown !== undefined) {
-    reloadVideo();
-    renderStatus(statuses[shown]);
-  } else {
-    // The grid: the full-size stream is closed, not left running behind it.
-    video.removeAttribute('src');
+  if (fullView && fullView.id !== shown) {
+    fullView.destroy();
+    fullView = undefined;
   }
+  if (shown !== undefined) {
+    fullView ??= live.player(shown, $('video'), { toggle: true });
+    renderStatus(statuses[shown]);
+  }
+  // The grid: the full-size video is unsubscribed, not left running behind it.
+  subscribeVideo();
 }
 
 function cameraById(id) {
@@ -96,32 +100,17 @@ socket.on('status_update', (update) => {
   if (shown !== undefined) renderStatus(statuses[shown], update.integrations);
 });
 socket.on('stats_update', renderStats);
-socket.on('detections_update', addDetectionEvent);
+socket.on('detections_update', (update) => {
+  live.detections(update);
+  addDetectionEvent(update);
+});
 
 function showConnection(state, text) {
   $('connection').dataset.state = state;
   $('connection').textContent = text;
 }
 
-// ---- The camera shown full size -----------------------------------------------------------
-// The <img> keeps its MJPEG connection open while the camera is down (the server re-sends the
-// last frame). It needs a new one when the connection broke: a server restart, a proxy timeout.
-let retryTimer;
-function reloadVideo() {
-  clearTimeout(retryTimer);
-  if (shown === undefined) return;
-  // The first camera on the seed's own route; a new URL each time, so the browser neither answers
-  // from its cache nor reuses the dead request.
-  const path = shown === cameras[0]?.id ? 'api/stream/video' : 'api/cameras/' + shown + '/stream/video';
-  video.src = path + '?t=' + Date.now();
-}
-video.addEventListener('error', () => {
-  clearTimeout(retryTimer);
-  if (shown !== undefined) retryTimer = setTimeout(reloadVideo, 2000);
-});
-
 // ---- Status -------------------------------------------------------------------------------
-let cameraState;
 
 function renderStatus(status, integrations) {
   if (integrations !== undefined) renderIntegrations(integrations);
@@ -137,10 +126,6 @@ function renderStatus(status, integrations) {
   const banner = $('video-banner');
   banner.hidden = camera.state === 'Streaming';
   banner.textContent = camera.state + (camera.reason ? ': ' + camera.reason : '');
-  if (camera.width && camera.height) video.style.aspectRatio = camera.width + ' / ' + camera.height;
-  // The camera is back: reconnect the video too, in case something between us dropped the stream.
-  if (camera.state === 'Streaming' && cameraState && cameraState !== 'Streaming') reloadVideo();
-  cameraState = camera.state;
 
   $('video-fps').textContent = number(status.fps, 1) + ' fps';
   $('viewers').textContent = number(status.stream?.clients);
@@ -212,23 +197,23 @@ function addDetectionEvent(update) {
 }
 
 // ---- The grid: every camera over one WebSocket ----------------------------------------------
-const tiles = new Map(); // id → { figure, canvas, caption, frames, decoding, next }
-let liveSocket;
+const tiles = new Map(); // id → { figure, player }
 let visible = new Set(); // tiles on screen: only those are subscribed
 
 function buildGrid() {
   const grid = $('grid');
+  for (const tile of tiles.values()) tile.player.destroy();
   tiles.clear();
   grid.replaceChildren(...cameras.map(({ id, name }) => {
     const figure = document.createElement('figure');
     figure.className = 'tile';
     figure.dataset.camera = id;
-    figure.innerHTML = '<canvas width="640" height="360"></canvas><div class="reason" hidden></div><figcaption><b></b><span class="fps muted"></span><span class="state"></span></figcaption>';
+    figure.innerHTML = '<div></div><div class="reason" hidden></div><figcaption><b></b><span class="fps muted"></span><span class="state"></span></figcaption>';
     figure.querySelector('b').textContent = name;
     figure.addEventListener('click', () => {
       location.hash = '#/camera/' + id;
     });
-    tiles.set(id, { figure, canvas: figure.querySelector('canvas'), frames: 0, decoding: false, next: undefined });
+    tiles.set(id, { figure, player: live.player(id, figure.firstElementChild, { fps: TILE_FPS }) });
     tileObserver.observe(figure);
     renderTileStatus(id, statuses[id]);
     return figure;
@@ -255,70 +240,16 @@ const tileObserver = new IntersectionObserver((entries) => {
     if (entry.isIntersecting) visible.add(id);
     else visible.delete(id);
   }
-  subscribeTiles();
+  subscribeVideo();
 });
-document.addEventListener('visibilitychange', subscribeTiles);
+document.addEventListener('visibilitychange', subscribeVideo);
 
-function subscribeTiles() {
-  const wanted = {};
-  if (shown === undefined && cameras.length > 1 && !document.hidden) for (const id of visible) wanted[id] = { fps: TILE_FPS };
-  if (!liveSocket && Object.keys(wanted).length) connectLive();
-  if (liveSocket?.readyState === WebSocket.OPEN) liveSocket.send(JSON.stringify({ type: 'subscribe', cameras: wanted }));
-}
-
-function connectLive() {
-  const url = new URL('api/ws', location.href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(url);
-  ws.binaryType = 'arraybuffer';
-  liveSocket = ws;
-  ws.onopen = subscribeTiles;
-  ws.onmessage = (event) => {
-    if (typeof event.data !== 'string') showFrame(event.data);
-  };
-  ws.onclose = () => {
-    liveSocket = undefined;
-    setTimeout(subscribeTiles, 2000);
-  };
-}
-
-function showFrame(buffer) {
-  const bytes = new Uint8Array(buffer);
-  if (bytes[0] !== 1) return;
-  const idLength = bytes[1];
-  const id = new TextDecoder().decode(bytes.subarray(2, 2 + idLength));
-  const tile = tiles.get(id);
-  if (!tile) return;
-  const jpeg = new Blob([bytes.subarray(2 + idLength + 12)], { type: 'image/jpeg' });
-  // One decode at a time per tile; a frame that comes meanwhile replaces the one waiting.
-  if (tile.decoding) {
-    tile.next = jpeg;
-    return;
-  }
-  void draw(tile, jpeg);
-}
-
-async function draw(tile, jpeg) {
-  tile.decoding = true;
-  try {
-    const bitmap = await createImageBitmap(jpeg);
-    if (tile.canvas.width !== bitmap.width || tile.canvas.height !== bitmap.height) {
-      tile.canvas.width = bitmap.width;
-      tile.canvas.height = bitmap.height;
-      tile.canvas.style.aspectRatio = bitmap.width + ' / ' + bitmap.height;
-    }
-    tile.canvas.getContext('2d').drawImage(bitmap, 0, 0);
-    bitmap.close();
-    tile.frames++;
-    tile.figure.dataset.frames = String(tile.frames);
-  } catch {
-    // A broken frame: the next one draws.
-  } finally {
-    tile.decoding = false;
-  }
-  const next = tile.next;
-  tile.next = undefined;
-  if (next) void draw(tile, next);
+/** Subscribes what is on screen: the tiles in view on the grid, or the camera shown full size. */
+function subscribeVideo() {
+  const grid = shown === undefined && cameras.length > 1 && !document.hidden;
+  for (const [id, tile] of tiles) tile.player.active = grid && visible.has(id);
+  if (fullView) fullView.active = shown !== undefined && !document.hidden;
+  live.update();
 }
 
 // ---- Formatting ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ export const DASHBOARD_FILES = {
   index: join(PUBLIC, 'index.html'),
   script: join(PUBLIC, 'dashboard.js'),
   styles: join(PUBLIC, 'dashboard.css'),
+  player: join(PUBLIC, 'player.js'),
+  playerStyles: join(PUBLIC, 'player.css'),
   // The browser build that ships inside the socket.io-client package, served by us: no CDN, no internet.
   socketIoClient: join(dirname(resolveFrom('socket.io-client/package.json')), 'dist/socket.io.min.js'),
   // Scalar's standalone browser build, for /api/docs. The package exports neither it nor its

@@ -15,5 +15,7 @@ export function dashboardRoutes() {
     .get('/', file(DASHBOARD_FILES.index, 'text/html; charset=utf-8'), { detail: { summary: 'The web dashboard: live video, status, counters, recent detections' } })
     .get('/dashboard.js', file(DASHBOARD_FILES.script, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
     .get('/dashboard.css', file(DASHBOARD_FILES.styles, 'text/css; charset=utf-8'), { detail: { hide: true } })
+    .get('/player.js', file(DASHBOARD_FILES.player, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
+    .get('/player.css', file(DASHBOARD_FILES.playerStyles, 'text/css; charset=utf-8'), { detail: { hide: true } })
     .get('/vendor/socket.io.min.js', file(DASHBOARD_FILES.socketIoClient, 'text/javascript; charset=utf-8'), { detail: { hide: true } });
 }
