@@ -61,6 +61,8 @@ function showView() {
   }
   // The grid: the full-size video is unsubscribed, not left running behind it.
   subscribeVideo();
+  // counting.js (and any other part of the page) follows the view.
+  document.dispatchEvent(new CustomEvent('cctv:view', { detail: { camera: shown } }));
 }
 
 function cameraById(id) {

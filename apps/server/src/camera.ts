@@ -3,11 +3,13 @@ import { FrameBuffer, RateMeter, type Frame } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
 import { redactUrl } from '@cctv/redact';
 import { CompressedVideo } from './compressed-video.ts';
-import type { CameraConfig } from './config.ts';
+import type { CameraConfig, Config } from './config.ts';
 import type { DetectionClient, Detectors } from './detectors.ts';
+import type { EventStore } from './event-store.ts';
 import type { DetectionFilters, DetectionResult, DetectionState, EncoderStats, FromPipeline, ModelSettings, ModelStatus, Overlay } from './pipeline/messages.ts';
 import { PipelineWorker } from './pipeline/pipeline.ts';
 import type { DetectionsBodyType } from './routes/status-body.ts';
+import { CameraTracking, type CountingAreas, type ObjectEvent, type TrackedResult } from './tracking.ts';
 
 /** Someone who watches a camera: an MJPEG response, a WebSocket subscription. */
 export interface Viewer {
@@ -16,10 +18,28 @@ export interface Viewer {
   close(): void;
 }
 
-/** A detector result as this camera reports it, with the first served frame drawn with it. */
+/** A detector result as this camera reports it (after tracking: display confidence, track ids), with the first served frame drawn with it. */
 export interface CameraDetections extends DetectionResult {
   /** The first served frame (X-Frame-Seq) that shows these detections; null until one was served. */
   seq: number | null;
+}
+
+/** A result, reported once: with the first frame drawn with it (or a newer one), or at once when no frame will be. */
+type Reported = CameraDetections & { overlayId: number; tracked: TrackedResult };
+
+/**
+ * Results waiting for their frame that a camera keeps: more means frames stopped coming (a
+ * stalled camera), and the oldest are reported without a picture rather than kept.
+ */
+const MAX_WAITING_RESULTS = 30;
+
+/** What every camera shares: the server's settings and parts. */
+export interface CameraContext {
+  jpegEncoder: JpegEncoderChoice;
+  detectors: Detectors;
+  store: EventStore;
+  settings: Pick<Config, 'tracking' | 'counting'>;
+  events: CameraEvents;
 }
 
 /** What a camera tells the server around it. */
@@ -30,6 +50,8 @@ export interface CameraEvents {
   detections(camera: Camera, result: CameraDetections, snapshot: Uint8Array | undefined): void;
   /** Whether this result's picture is wanted even when nobody watches (an alert, a row, an event may need it). */
   wantsPicture(camera: Camera, result: DetectionResult): boolean;
+  /** Tracked objects appeared, crossed lines, entered or left zones, or are gone; `picture` is the frame drawn with the result. */
+  objects(camera: Camera, events: ObjectEvent[], picture: Uint8Array | undefined): void;
   log(level: 'info' | 'warn' | 'error', camera: Camera, message: string): void;
   /** Each JPEG encode and each detector run as it happens (GET /metrics' histograms). */
   metrics: CameraMetrics;
@@ -73,7 +95,10 @@ export class Camera implements DetectionClient {
   #framesDetected = 0;
   #detectMs = 0;
   #inferMs = 0;
-  #latest: (CameraDetections & { overlayId: number }) | undefined;
+  #latest: Reported | undefined;
+  /** Results drawn into frames not encoded yet, oldest first: reported when the frame (or a later one) arrives. */
+  #waiting: Reported[] = [];
+  #tracking: CameraTracking;
   #overlay: Overlay | null = null;
   #overlayIds = 0;
   #detectorPort: MessagePort | null = null;
@@ -81,15 +106,41 @@ export class Camera implements DetectionClient {
   #snapshotIds = 0;
   readonly #snapshots = new Map<number, (frame: Frame | undefined) => void>();
 
+  private readonly detectors: Detectors;
+  private readonly events: CameraEvents;
+
   constructor(
     config: CameraConfig,
-    private readonly jpegEncoder: JpegEncoderChoice,
-    private readonly detectors: Detectors,
-    private readonly events: CameraEvents,
+    private readonly context: CameraContext,
   ) {
+    this.detectors = context.detectors;
+    this.events = context.events;
     this.#config = config;
     this.#detectionEnabled = config.detection_enabled;
     this.#capture = { ...stoppedStatus(), source: redactUrl(config.camera_url) };
+    this.#tracking = this.#newTracking();
+  }
+
+  #newTracking(): CameraTracking {
+    const { id, lines, zones, detection } = this.#config;
+    return new CameraTracking(id, { lines, zones }, this.context.settings, this.context.store, detection.confidence);
+  }
+
+  /** The camera's counting lines and zones, and the objects of each class in view and in each zone now. */
+  get tracking(): CameraTracking {
+    return this.#tracking;
+  }
+
+  /** New counting lines and zones, at once (drawn on the dashboard): the video and the tracks go on. */
+  setAreas(areas: CountingAreas): void {
+    this.#config = { ...this.#config, lines: areas.lines, zones: areas.zones };
+    this.#tracking.setAreas(areas);
+    this.#sendAreas();
+  }
+
+  /** The counting lines and zones, with their counts and occupancy, to the pipeline: drawn into every frame. */
+  #sendAreas(): void {
+    this.#pipeline?.post({ type: 'areas', areas: this.#tracking.overlay() });
   }
 
   get id(): string {
@@ -120,7 +171,7 @@ export class Camera implements DetectionClient {
   start(): void {
     const { camera_url: url, target_fps: targetFps, jpeg_quality: jpegQuality, rtsp_decoder: rtspDecoder } = this.#config;
     this.#pipeline = new PipelineWorker(
-      { url, targetFps, jpegQuality, jpegEncoder: this.jpegEncoder, rtspDecoder },
+      { url, targetFps, jpegQuality, jpegEncoder: this.context.jpegEncoder, rtspDecoder },
       {
         message: (message) => this.#receive(message),
         crashed: (reason) => this.#setCapture({ ...this.#capture, state: 'Reconnecting', reason, since: Date.now() }),
@@ -134,6 +185,7 @@ export class Camera implements DetectionClient {
   /** Stops capture and detection; the viewers stay (a camera restarted by a reload keeps them). */
   async stop(): Promise<void> {
     this.detectors.detach(this);
+    this.#endObjects();
     const pipeline = this.#pipeline;
     this.#pipeline = undefined;
     await pipeline?.stop();
@@ -157,6 +209,7 @@ export class Camera implements DetectionClient {
     this.#model = undefined;
     this.#latest = undefined;
     this.#overlay = null;
+    this.#tracking = this.#newTracking();
     this.start();
   }
 
@@ -186,6 +239,7 @@ export class Camera implements DetectionClient {
       this.#model = undefined;
       this.#latest = undefined;
       this.#setOverlay(null);
+      this.#endObjects();
     }
     this.events.status(this);
   }
@@ -291,6 +345,7 @@ export class Camera implements DetectionClient {
       detections: result.detections.map((d) => ({
         class_id: d.classId,
         class_name: d.className,
+        track_id: d.trackId ?? null,
         confidence: round(d.confidence, 3),
         box: { x1: round(d.box.x1, 1), y1: round(d.box.y1, 1), x2: round(d.box.x2, 1), y2: round(d.box.y2, 1) },
       })),
@@ -306,7 +361,8 @@ export class Camera implements DetectionClient {
 
   get filters(): DetectionFilters {
     const { confidence, iou, classes } = this.#config.detection;
-    return { confidence, iou, classes };
+    // The tracker keeps objects alive on boxes below the display confidence (ByteTrack's second pass).
+    return { confidence: Math.min(confidence, this.context.settings.tracking.low_threshold), iou, classes };
   }
 
   get maxFps(): number {
@@ -343,11 +399,36 @@ export class Camera implements DetectionClient {
     this.#detectMs = this.#detectMs ? this.#detectMs + (result.detectMs - this.#detectMs) / 20 : result.detectMs;
     this.#inferMs = this.#inferMs ? this.#inferMs + (result.inferMs - this.#inferMs) / 20 : result.inferMs;
     if (!this.#detectionEnabled) return;
-    const overlay: Overlay = { id: ++this.#overlayIds, detections: result.detections, snapshot: this.events.wantsPicture(this, result) };
-    this.#latest = { ...result, seq: null, overlayId: overlay.id };
+    const tracked = this.#tracking.update(result);
+    if (tracked.events.some((e) => e.change.kind === 'crossed' || e.change.kind === 'entered' || e.change.kind === 'left')) this.#sendAreas();
+    const shown: DetectionResult = { ...result, detections: tracked.detections };
+    // A frame is encoded for its picture when an event, a best snapshot, an alert or a row wants it.
+    const snapshot = tracked.events.length > 0 || tracked.best.length > 0 || this.events.wantsPicture(this, shown);
+    const overlay: Overlay = { id: ++this.#overlayIds, detections: tracked.detections, snapshot };
+    this.#latest = { ...shown, seq: null, overlayId: overlay.id, tracked };
     this.#setOverlay(overlay);
     // Drawn into a frame that will be encoded: reported with that frame; else reported now.
-    if (!this.viewers.size && !overlay.snapshot) this.events.detections(this, this.#latest, undefined);
+    if (!this.viewers.size && !overlay.snapshot) {
+      this.#report(this.#latest, undefined);
+      return;
+    }
+    this.#waiting.push(this.#latest);
+    while (this.#waiting.length > MAX_WAITING_RESULTS) this.#report(this.#waiting.shift()!, undefined);
+  }
+
+  /** A result, its objects' events and snapshots, with the picture of the frame drawn with it (when one was encoded). */
+  #report(latest: Reported, picture: Uint8Array | undefined): void {
+    if (picture) this.#tracking.picture(latest.tracked.best, picture);
+    if (latest.tracked.events.length) this.events.objects(this, latest.tracked.events, picture);
+    this.events.detections(this, latest, picture);
+  }
+
+  /** Every tracked object is gone now (detection off, the camera stopped): their events end. */
+  #endObjects(): void {
+    for (const waiting of this.#waiting.splice(0)) this.#report(waiting, undefined);
+    const ended = this.#tracking.flush();
+    if (ended.length) this.events.objects(this, ended, undefined);
+    this.#sendAreas();
   }
 
   // ---- The pipeline Worker ----------------------------------------------------------------
@@ -361,6 +442,7 @@ export class Camera implements DetectionClient {
   #tellPipelineAgain(): void {
     if (this.viewers.size) this.#pipeline?.post({ type: 'encode', wanted: true });
     if (this.#overlay) this.#pipeline?.post({ type: 'overlay', overlay: this.#overlay });
+    this.#sendAreas();
     if (this.#detectionEnabled) {
       this.detectors.detach(this);
       this.detectors.attach(this);
@@ -396,10 +478,15 @@ export class Camera implements DetectionClient {
           detections: message.detections,
         });
         if (message.snapshotId !== null) this.#snapshots.get(message.snapshotId)?.(frame);
-        const latest = this.#latest;
-        if (message.overlayId !== null && latest?.overlayId === message.overlayId && latest.seq === null) {
-          latest.seq = frame.seq;
-          this.events.detections(this, latest, frame.jpeg);
+        if (message.overlayId !== null) {
+          // This frame shows its overlay's result, which replaced any result still waiting: they
+          // are all reported now, with this frame's picture (the nearest one to their moment).
+          const shown = this.#waiting.filter((waiting) => waiting.overlayId <= message.overlayId!);
+          this.#waiting = this.#waiting.filter((waiting) => waiting.overlayId > message.overlayId!);
+          for (const waiting of shown) {
+            if (waiting.overlayId === message.overlayId) waiting.seq = frame.seq;
+            this.#report(waiting, frame.jpeg);
+          }
         }
         break;
       }

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { redactUrl } from '@cctv/redact';
 import { Kind, Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
+import { MqttConfigSchema } from '@cctv/integrations';
+import { LineSchema, ZoneSchema } from '@cctv/tracker';
 import { expectedValue } from './expected.ts';
 import { redactSecrets } from './redact.ts';
 import { IP_OR_CIDR_PATTERN } from './ip-ranges.ts';
@@ -75,6 +77,42 @@ const SettingsSchema = t.Object(
       },
       { default: {}, additionalProperties: false, description: 'Object detection settings (used when detection_enabled is true).' },
     ),
+    lines: t.Array(LineSchema, {
+      default: [],
+      description:
+        'Counting lines in the camera\'s pixels, [{"name": "entrance", "from": [400, 0], "to": [400, 576], "classes": ["person"]}]: feet crossing from the right-hand side of from→to to its left count "in" (see "Counting").',
+    }),
+    zones: t.Array(ZoneSchema, {
+      default: [],
+      description: 'Zones in the camera\'s pixels, [{"name": "counter", "points": [[100, 300], [500, 300], [500, 570]], "classes": ["person"]}]: live occupancy, enter and leave events.',
+    }),
+    tracking: t.Object(
+      {
+        high_threshold: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Boxes at or above this confidence are matched to tracks first (ByteTrack).' }),
+        low_threshold: t.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'Boxes from this confidence up keep a track alive when the confident ones left it unmatched (a person half hidden); the detector reports boxes down to here, and only those at detection.confidence or more are drawn and reported.' }),
+        new_track_threshold: t.Number({ minimum: 0, maximum: 1, default: 0.6, description: 'A new object is tracked only from a box at least this confident.' }),
+        frames_to_confirm: t.Integer({ minimum: 1, maximum: 30, default: 3, description: 'Detections in a row before a new object gets its id (and its event starts).' }),
+        max_age_s: t.Number({ minimum: 0, maximum: 600, default: 1.5, description: 'An object unseen for longer than this is gone (its event ends); until then it keeps its id when seen again.' }),
+      },
+      { default: {}, additionalProperties: false, description: 'The object tracker (ByteTrack) behind track ids, counting and events (see packages/tracker).' },
+    ),
+    counting: t.Object(
+      {
+        line_margin_px: t.Number({ minimum: 0, maximum: 1000, default: 8, description: 'Feet within this many pixels of a line are on it, on neither side: jitter there never counts.' }),
+        line_frames: t.Integer({ minimum: 1, maximum: 30, default: 2, description: 'Detections in a row clearly on the new side before a crossing counts.' }),
+        zone_enter_s: t.Number({ minimum: 0, maximum: 600, default: 0.5, description: 'Seconds inside a zone before an object counts as entered.' }),
+        zone_leave_s: t.Number({ minimum: 0, maximum: 600, default: 0.5, description: 'Seconds outside before it counts as left (or at once when its track ends).' }),
+        daily_reset: t.Boolean({ default: true, description: "inbound/outbound in /api/stats (and the sheet) are today's counts, from local midnight; false: since counting began. /api/counts gives both." }),
+      },
+      { default: {}, additionalProperties: false, description: 'Line crossings and zone presence (see "Counting").' },
+    ),
+    events: t.Object(
+      {
+        retain_days: t.Number({ minimum: 0.01, default: 30, description: 'Events (one tracked object each) older than this are deleted, with their snapshots.' }),
+        retain_count: t.Integer({ minimum: 1, default: 5000, description: 'Most events kept; the oldest go first.' }),
+      },
+      { default: {}, additionalProperties: false, description: "Tracked objects' events in <data_dir>/events.sqlite (GET /api/events)." },
+    ),
     sheets_enabled: t.Boolean({
       default: false,
       description:
@@ -91,6 +129,7 @@ const SettingsSchema = t.Object(
         spreadsheet_id: t.String({ default: '', description: 'Spreadsheet to read counts from and append rows to (the id in its URL).' }),
         counts_range: t.String({ minLength: 1, default: 'Counts!A2:B2', description: 'A1 range whose first two cells are inbound and outbound (Sheets API).' }),
         events_range: t.String({ minLength: 1, default: 'Events!A:H', description: 'A1 range detection rows are appended to: time, camera (its name), class, count, confidence, snapshot, id, camera_id (Sheets API).' }),
+        crossings_range: t.String({ minLength: 1, default: 'Crossings!A:H', description: 'A1 range a row per line crossing is appended to: time, camera, line, direction, class, track, id, camera_id (Sheets API).' }),
         api_root: t.String({ minLength: 1, default: 'https://sheets.googleapis.com/', description: 'Sheets API root URL (change only for a proxy or a test server).' }),
         event_classes: t.Array(t.String({ minLength: 1 }), { default: [], description: 'Classes that make a row; empty: every class.' }),
         min_confidence: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detections below this confidence make no row.' }),
@@ -113,14 +152,19 @@ const SettingsSchema = t.Object(
         api_root: t.String({ minLength: 1, default: 'https://api.telegram.org', description: 'Bot API server (change only for a local Bot API server or a test server).' }),
         alert_classes: t.Array(t.String({ minLength: 1 }), { default: [], description: 'Classes that raise an alert with a snapshot; empty: every class.' }),
         min_confidence: t.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detections below this confidence raise no alert.' }),
-        cooldown_s: t.Number({ minimum: 0, default: 60, description: 'Seconds before the same class on the same camera alerts again.' }),
+        cooldown_s: t.Number({ minimum: 0, default: 0, description: 'Alerts are per object (one tracked person alerts once however long they stay); this many seconds must also pass before another object of the same class on the same camera alerts (0: every object alerts).' }),
         quiet_hours: t.String({ examples: ['22:00-06:00', ''], pattern: '^$|^\\s*([01]?\\d|2[0-3]):[0-5]\\d\\s*-\\s*([01]?\\d|2[0-3]):[0-5]\\d\\s*$', default: '', description: 'Local time without detection alerts, e.g. "22:00-06:00" (camera down/up messages still go); empty: none.' }),
         camera_alerts: t.Boolean({ default: true, description: 'Send a message when the camera goes down and when it comes back.' }),
+        alert_on: t.Union([t.Literal('appear'), t.Literal('zone'), t.Literal('line')], {
+          default: 'appear',
+          description: 'When an object of alert_classes alerts, once per object: "appear" when it is first tracked; "zone" when it enters one of its camera\'s zones; "line" when it crosses one of its lines.',
+        }),
         commands: t.Boolean({ default: true, description: 'Answer /status, /snapshot and /stats in the configured chat (getUpdates long polling).' }),
         poll_timeout_s: t.Integer({ minimum: 1, maximum: 50, default: 30, description: 'Long-polling timeout of getUpdates, in seconds.' }),
       },
       { default: {}, additionalProperties: false, description: 'Telegram (grammY): alerts with a snapshot, camera down/up messages, bot commands.' },
     ),
+    mqtt: MqttConfigSchema,
     integrations: t.Object(
       {
         outbox_path: t.String({ minLength: 1, default: './data/outbox.sqlite', description: 'SQLite file that holds rows and alerts until their service confirms them (relative to the working directory).' }),
@@ -176,7 +220,7 @@ const SettingsSchema = t.Object(
 );
 
 /** The keys a camera of `cameras` may set for itself; the top-level ones are the defaults for every camera. */
-export const CAMERA_KEYS = ['camera_url', 'target_fps', 'jpeg_quality', 'rtsp_decoder', 'detection_enabled', 'model_path', 'detection'] as const;
+export const CAMERA_KEYS = ['camera_url', 'target_fps', 'jpeg_quality', 'rtsp_decoder', 'detection_enabled', 'model_path', 'detection', 'lines', 'zones'] as const;
 type CameraKey = (typeof CAMERA_KEYS)[number];
 type Settings = Static<typeof SettingsSchema>;
 
@@ -304,7 +348,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (problems.length) throw new ConfigError(problems, origin);
   const merged = [fromEnvironment, fromFlags].reduce<Record<string, unknown>>((base, layer) => mergeLayer(base, layer), structuredClone(fromFile));
   const config = Value.Default(ConfigSchema, structuredClone(merged)) as Config;
-  const rules = [...cameraRules(merged), ...integrationSwitches(config, merged)];
+  const rules = [...cameraRules(merged), ...uniqueNames('', merged), ...integrationSwitches(config, merged)];
   if (rules.length) throw new ConfigError(rules, origin);
   return { config, origin };
 }
@@ -370,10 +414,22 @@ function cameraRules(given: Record<string, unknown>): string[] {
   for (const id of ids) {
     if (!idPattern.test(id)) problems.push(`cameras.${id}: not a camera id; expected 1 to 32 lowercase letters, digits, _ or -, starting with a letter or digit (it appears in URLs and topics)`);
   }
+  for (const [id, camera] of Object.entries(cameras)) problems.push(...uniqueNames(`cameras.${id}`, camera));
   if ('camera_url' in given) {
     problems.push(
       `camera_url and cameras are both set: keep cameras and move this camera into it (e.g. "cameras": {"default": {"camera_url": "${redactUrl(String(given.camera_url))}"}}), or remove cameras for a single camera`,
     );
+  }
+  return problems;
+}
+
+/** A camera's lines have names of their own, and its zones too: the names key counts, events and topics. */
+function uniqueNames(where: string, camera: unknown): string[] {
+  const problems: string[] = [];
+  for (const kind of ['lines', 'zones'] as const) {
+    const names = ((camera as Partial<Record<typeof kind, Array<{ name?: unknown }>>>)?.[kind] ?? []).map((area) => area?.name);
+    const twice = names.filter((name, i) => names.indexOf(name) !== i);
+    if (twice.length) problems.push(`${where ? `${where}.` : ''}${kind}: the name ${JSON.stringify(twice[0])} is used twice; expected each ${kind === 'lines' ? 'line' : 'zone'} of a camera to have its own name`);
   }
   return problems;
 }

@@ -7,6 +7,7 @@ import { openapiDocs } from './openapi.ts';
 import { configRoutes } from './routes/config.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { cameraRoutes } from './routes/cameras.ts';
+import { countingRoutes } from './routes/counting.ts';
 import { detectionRoutes } from './routes/detections.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -36,6 +37,7 @@ export function createApp(state: ServerState, live: LiveUpdates, video: LiveVide
     .use(streamRoutes(state))
     .use(detectionRoutes(state))
     .use(cameraRoutes(state))
+    .use(countingRoutes(state, reloader))
     .use(metricsRoutes(metrics))
     .use(dashboardRoutes())
     .all(SOCKET_IO_PATH, ({ request, server }) => live.engine.handleRequest(request, server!), {

@@ -1,4 +1,7 @@
-import { cameraLabel, Integrations, type DetectionEvent } from '@cctv/integrations';
+import { cameraLabel, Integrations, type Crossing, type DetectionEvent, type ObjectAlert } from '@cctv/integrations';
+import type { StoredEvent } from './event-store.ts';
+import type { ObjectChange } from './tracking.ts';
+import { redactUrl } from '@cctv/redact';
 import { SINGLE_CAMERA_ID, type Config } from './config.ts';
 import { log } from './log.ts';
 import { redactor } from './redact.ts';
@@ -16,6 +19,7 @@ export function createIntegrations(config: Config, state: () => ServerState): In
       spreadsheetId: sheets.spreadsheet_id || undefined,
       countsRange: sheets.counts_range,
       eventsRange: sheets.events_range,
+      crossingsRange: sheets.crossings_range,
       apiRoot: sheets.api_root,
       valueInputOption: 'RAW',
       eventClasses: sheets.event_classes,
@@ -31,6 +35,7 @@ export function createIntegrations(config: Config, state: () => ServerState): In
       alertClasses: telegram.alert_classes,
       minConfidence: telegram.min_confidence,
       cooldownS: telegram.cooldown_s,
+      alertOn: telegram.alert_on,
       quietHours: telegram.quiet_hours.trim() || undefined,
       cameraAlerts: telegram.camera_alerts,
       commands: telegram.commands,
@@ -74,6 +79,25 @@ export function detectionEvent(
   };
 }
 
+/** What a tracked object did, as the alerts take it; undefined for what never alerts (an end, leaving a zone). */
+export function objectAlert(change: ObjectChange, event: StoredEvent, camera: { id: string; name: string }, picture: Uint8Array | undefined): ObjectAlert | undefined {
+  const what: ObjectAlert['what'] | undefined =
+    change.kind === 'appeared' ? { kind: 'appeared' }
+    : change.kind === 'entered' ? { kind: 'entered', zone: change.zone }
+    : change.kind === 'crossed' ? { kind: 'crossed', line: change.line, direction: change.direction }
+    : undefined;
+  if (!what) return undefined;
+  const { name, id } = integrationCamera(camera);
+  return { at: Date.now(), camera: name, cameraId: id, objectId: String(event.id), trackId: event.track_id, className: event.class_name, confidence: event.best_confidence, what, snapshot: picture };
+}
+
+/** A line crossing as a sheet row takes it. */
+export function crossing(change: Extract<ObjectChange, { kind: 'crossed' }>, event: StoredEvent, camera: { id: string; name: string }): Crossing {
+  const { name, id } = integrationCamera(camera);
+  const at = event.lines.findLast((c) => c.line === change.line)?.at ?? Date.now();
+  return { at, camera: name, cameraId: id, line: change.line, direction: change.direction, className: event.class_name, trackId: event.track_id };
+}
+
 /** /snapshot [camera]: the newest frame (encoded now if nobody watches), else the status card viewers see while the camera has sent none. */
 async function snapshotFor(state: ServerState, id: string | undefined): Promise<{ jpeg: Uint8Array; camera: string } | { text: string }> {
   const camera = id === undefined ? state.primary : state.camera(id);
@@ -102,7 +126,9 @@ export function integrationLines(config: Config, integrations: Integrations | un
     (integrations.telegram.enabled
       ? `chat ${telegram.chat_id}: alerts for ${classes}${telegram.camera_alerts ? ', camera down/up' : ''}${telegram.commands ? ', commands /status /snapshot /stats' : ''}`
       : offLine('telegram_enabled', !!telegram.bot_token));
-  const lines = [`   Sheets:  ${sheetsLine}`, `   Telegram: ${telegramLine}`];
+  const { mqtt } = config;
+  const mqttLine = !mqtt.enabled || !mqtt.url ? 'off' : `${redactUrl(mqtt.url)} as ${mqtt.client_id}: topics ${mqtt.topic_prefix}/${mqtt.client_id}/…${mqtt.home_assistant.discovery ? `, Home Assistant discovery under ${mqtt.home_assistant.prefix}/` : ''}`;
+  const lines = [`   Sheets:  ${sheetsLine}`, `   Telegram: ${telegramLine}`, `   MQTT:    ${mqttLine}`];
   if (integrations.enabled.length) lines.push(`   Outbox:  ${config.integrations.outbox_path}`);
   return lines;
 }

@@ -107,8 +107,18 @@ const SAMPLED_FAMILIES: readonly SampledFamily[] = [
     name: 'cctv_outbox_depth',
     type: 'gauge',
     labelNames: ['service'],
-    help: 'Messages waiting in the durable outbox for an integration service (sheets, telegram)',
-    samples: (reading) => Object.entries(reading.state.integrations?.status() ?? {}).map(([service, status]): Sample => [{ service }, status.queued]),
+    help: 'Messages waiting for an integration service: the durable outbox for sheets and telegram, the bounded event queue for mqtt',
+    samples: (reading) => Object.entries(reading.state.status().integrations ?? {}).map(([service, status]): Sample => [{ service }, status.queued]),
+  },
+  {
+    name: 'cctv_mqtt_up',
+    type: 'gauge',
+    labelNames: [],
+    help: '1 while connected to the MQTT broker, 0 while not; absent when MQTT is off',
+    samples: (reading) => {
+      const mqtt = reading.state.mqtt;
+      return mqtt?.enabled ? [[{}, mqtt.client.status().state === 'connected' ? 1 : 0]] : [];
+    },
   },
 ];
 
@@ -175,6 +185,12 @@ const EVENT_FAMILIES = {
     labelNames: ['camera'],
     buckets: DETECTION_BUCKETS,
   },
+  lineCrossings: {
+    type: 'counter',
+    name: 'cctv_line_crossings_total',
+    help: 'Objects that crossed a counting line, by line, direction (in, out) and class',
+    labelNames: ['camera', 'line', 'direction', 'class'],
+  },
   detectionSeconds: {
     type: 'histogram',
     name: 'cctv_detection_seconds',
@@ -231,6 +247,11 @@ export class Metrics implements CameraMetrics {
   }
 
   /** A camera's status changed (the `status` camera event): an entry into Reconnecting is a decoder restart to come. */
+  /** A tracked object crossed a line. */
+  lineCrossed(camera: Camera, line: string, direction: 'in' | 'out', className: string): void {
+    this.#events.lineCrossings.inc({ camera: camera.id, line, direction, class: className });
+  }
+
   statusChanged(camera: Camera): void {
     const state = camera.capture.state;
     if (state === 'Reconnecting' && this.#lastState.get(camera) !== 'Reconnecting') this.#events.reconnects.inc(this.#cameraLabels(camera.id));

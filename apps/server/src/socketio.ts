@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import type { Camera } from './camera.ts';
 import { redactStrings } from './redact.ts';
 import type { ServerState } from './state.ts';
+import { publicEvent, type ObjectEvent } from './tracking.ts';
 
 export const SOCKET_IO_PATH = '/socket.io/';
 
@@ -18,6 +19,7 @@ export class LiveUpdates {
   readonly io = new Server();
   #timer: ReturnType<typeof setInterval> | undefined;
   #statusQueued = false;
+  #countsQueued = false;
 
   constructor(
     private readonly state: ServerState,
@@ -45,6 +47,23 @@ export class LiveUpdates {
     if (this.io.engine.clientsCount === 0) return;
     this.io.emit('status_update', this.statusUpdate());
     this.io.emit('stats_update', this.state.stats());
+  }
+
+  /** Tracked objects' events: `event` { type (new, update, end), change, event } for each. */
+  objectEvents(events: readonly ObjectEvent[]): void {
+    if (this.io.engine.clientsCount === 0) return;
+    for (const event of events) this.io.emit('event', publicEvent(event));
+  }
+
+  /** A crossing or a zone changed the counts: `counts_update` (the /api/counts body) and the seed's `stats_update`, once per turn. */
+  countsChanged(): void {
+    if (this.#countsQueued || this.io.engine.clientsCount === 0) return;
+    this.#countsQueued = true;
+    queueMicrotask(() => {
+      this.#countsQueued = false;
+      this.io.emit('counts_update', this.state.counts());
+      this.io.emit('stats_update', this.state.stats());
+    });
   }
 
   detectionsChanged(camera: Camera): void {

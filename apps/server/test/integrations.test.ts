@@ -31,6 +31,7 @@ describe('integrations config', () => {
     expect(integrationLines(off, integrations)).toEqual([
       '   Sheets:  off (sheets_enabled is not true; its settings are ignored)',
       '   Telegram: off (telegram_enabled is not true; its settings are ignored)',
+      '   MQTT:    off',
     ]);
   });
 

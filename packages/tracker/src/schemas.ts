@@ -18,7 +18,9 @@ export const TrackerSettingsSchema = t.Object(
 );
 export type TrackerSettings = Static<typeof TrackerSettingsSchema>;
 
-const PixelPoint = t.Tuple([t.Number(), t.Number()], { description: '[x, y] in the camera’s pixels (y down).' });
+// Two numbers as an array of exactly two, not a TypeBox Tuple: a Tuple's `items: [a, b]` is no
+// longer JSON Schema in draft 2020-12 (OpenAPI 3.1 documents), which spells tuples prefixItems.
+const PixelPoint = t.Unsafe<[x: number, y: number]>(t.Array(t.Number(), { minItems: 2, maxItems: 2, description: '[x, y] in the camera’s pixels (y down).' }));
 const ClassFilter = t.Array(t.String({ minLength: 1 }), { default: [], description: 'Class names counted here (e.g. ["person"]); empty or absent: every class.' });
 const Name = t.String({ minLength: 1, maxLength: 64, description: 'Unique among the camera’s lines (or zones); names the counts and events.' });
 

@@ -1,6 +1,7 @@
 import type { CaptureStatus, RtspDecoder, VideoParameters } from '@cctv/capture';
 import type { Detection } from '@cctv/frame-buffer';
 import type { JpegEncoderChoice } from '@cctv/mjpeg';
+import type { OverlayAreas } from './areas-overlay.ts';
 
 /** What a camera's pipeline Worker needs to know, from the camera's config. */
 export interface PipelineSettings {
@@ -28,6 +29,8 @@ export type ToPipeline =
   /** Encode every frame (someone watches), or only those asked for (snapshots, overlays flagged `snapshot`). */
   | { type: 'encode'; wanted: boolean }
   | { type: 'overlay'; overlay: Overlay | null }
+  /** The counting lines and zones with their live counts, drawn into every frame from now on. */
+  | { type: 'areas'; areas: OverlayAreas }
   /** Where to send frames for detection: a port to the detection Worker of this camera's model; null: none. */
   | { type: 'detector'; port: MessagePort | null }
   /** Send the newest frame to the detector now (the detection scheduler's turn for this camera). */

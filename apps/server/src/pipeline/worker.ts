@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { Capture, stoppedStatus, type AccessUnit, type CaptureStatus, type RawFrame, type VideoParameters } from '@cctv/capture';
 import { drawDetections } from '@cctv/detector';
+import { drawAreas, type OverlayAreas } from './areas-overlay.ts';
 import { createJpegEncoder, type JpegEncoder } from '@cctv/mjpeg';
 import { redactUrl } from '@cctv/redact';
 import type { EncoderStats, FrameForDetection, FromPipeline, Overlay, ToPipeline } from './messages.ts';
@@ -23,6 +24,8 @@ let encoding = false;
 let newest: RawFrame | undefined;
 let pending: RawFrame | undefined;
 let overlay: Overlay | null = null;
+/** The counting lines and zones, drawn into every frame. */
+let areas: OverlayAreas = { lines: [], zones: [] };
 let overlayShown = true;
 let detector: MessagePort | null = null;
 const snapshotRequests: number[] = [];
@@ -54,8 +57,8 @@ async function encode(frame: RawFrame): Promise<void> {
     const firstWithOverlay = overlayShown ? null : (overlay?.id ?? null);
     overlayShown = true;
     const snapshotId = snapshotRequests.shift() ?? null;
-    if (detections.length) drawDetections(frame, detections);
-    const buffer = await encodeJpeg(frame.data, frame.width, frame.height);
+    const picture = drawnCopy(frame, detections);
+    const buffer = await encodeJpeg(picture.data, frame.width, frame.height);
     stats.framesEncoded++;
     // An exponential average over ~20 frames: current, not since start.
     const took = performance.now() - started;
@@ -90,13 +93,31 @@ async function encode(frame: RawFrame): Promise<void> {
   if (next && (encodeAll || snapshotRequests.length || !overlayShown)) void encode(next);
 }
 
+/** Pixels the overlay is drawn on before encoding, reused from frame to frame. */
+let canvas: Uint8Array | undefined;
+
+/**
+ * The frame with the areas and boxes drawn, on a copy: the frame itself stays as the camera sent
+ * it, because it may still go to the detector, which must never see our own boxes (a detector of
+ * red things would find its red labels). A frame with nothing to draw is encoded as it is.
+ */
+function drawnCopy(frame: RawFrame, detections: Overlay['detections']): { data: Uint8Array } {
+  if (!detections.length && !areas.lines.length && !areas.zones.length) return frame;
+  if (canvas?.length !== frame.data.length) canvas = new Uint8Array(frame.data.length);
+  canvas.set(frame.data);
+  const image = { data: canvas, width: frame.width, height: frame.height };
+  if (areas.lines.length || areas.zones.length) drawAreas(image, areas);
+  if (detections.length) drawDetections(image, detections);
+  return image;
+}
+
 /** JPEG bytes in an ArrayBuffer of their own (the encoder's contract), which moves to the main thread without a copy. */
 async function encodeJpeg(pixels: Uint8Array, width: number, height: number): Promise<ArrayBuffer> {
   if (!jpeg) throw new Error('no JPEG encoder yet');
   return (await jpeg.encode(pixels, width, height)).buffer as ArrayBuffer;
 }
 
-/** The newest frame to the detector, as a copy: the frame itself may be drawn on and encoded meanwhile. */
+/** The newest frame to the detector, as a copy: the frame itself may be encoded meanwhile. */
 function sendToDetector(): void {
   if (!detector) return;
   const frame = newest;
@@ -182,6 +203,9 @@ self.onmessage = async (event: MessageEvent<ToPipeline>) => {
       overlay = message.overlay;
       // Only an overlay that asks for its picture makes an unwatched camera encode a frame.
       overlayShown = !overlay || (!encodeAll && !overlay.snapshot);
+      break;
+    case 'areas':
+      areas = message.areas;
       break;
     case 'detector':
       detector?.close();

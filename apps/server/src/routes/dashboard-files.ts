@@ -13,6 +13,7 @@ const resolveFrom = createRequire(import.meta.url).resolve;
 export const DASHBOARD_FILES = {
   index: join(PUBLIC, 'index.html'),
   script: join(PUBLIC, 'dashboard.js'),
+  counting: join(PUBLIC, 'counting.js'),
   styles: join(PUBLIC, 'dashboard.css'),
   player: join(PUBLIC, 'player.js'),
   playerStyles: join(PUBLIC, 'player.css'),

@@ -12,8 +12,9 @@ function file(path: string, type: string) {
  */
 export function dashboardRoutes() {
   return new Elysia({ name: 'dashboard' })
-    .get('/', file(DASHBOARD_FILES.index, 'text/html; charset=utf-8'), { detail: { summary: 'The web dashboard: live video, status, counters, recent detections' } })
+    .get('/', file(DASHBOARD_FILES.index, 'text/html; charset=utf-8'), { detail: { summary: 'The web dashboard: every camera live, status, counts, recent objects, the line and zone editor' } })
     .get('/dashboard.js', file(DASHBOARD_FILES.script, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
+    .get('/counting.js', file(DASHBOARD_FILES.counting, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
     .get('/dashboard.css', file(DASHBOARD_FILES.styles, 'text/css; charset=utf-8'), { detail: { hide: true } })
     .get('/player.js', file(DASHBOARD_FILES.player, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
     .get('/player.css', file(DASHBOARD_FILES.playerStyles, 'text/css; charset=utf-8'), { detail: { hide: true } })

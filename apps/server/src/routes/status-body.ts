@@ -25,12 +25,14 @@ export const IntegrationsBody = t.Object(
     sheets: t.Object(
       {
         ...integrationFields,
-        mode: nullable(t.Union([t.Literal('api'), t.Literal('webapp')]), 'Sheets API (service account) or Apps Script web app'),
+        // One flat union with null: a nullable union of literals would reach the OpenAPI document as an enum without null.
+        mode: t.Union([t.Literal('api'), t.Literal('webapp'), t.Null()], { description: 'Sheets API (service account) or Apps Script web app' }),
         counts_at: nullable(t.String(), 'When inbound/outbound were last read'),
       },
       closed,
     ),
     telegram: t.Object(integrationFields, closed),
+    mqtt: t.Object(integrationFields, { ...closed, description: 'The MQTT broker link; queued: tracking events waiting for it' }),
   },
   closed,
 );
@@ -77,7 +79,7 @@ export const StatusBody = t.Object(
         name: t.String(),
         state: CameraState,
         reason: nullable(t.String(), 'Why it is not streaming: the decoder’s own words, redacted'),
-        decoder: nullable(t.Union([t.Literal('ffmpeg'), t.Literal('gstreamer'), t.Literal('in-process')]), 'What decodes the camera: an ffmpeg or a gst-launch-1.0 child, or in-process (demo:)'),
+        decoder: t.Union([t.Literal('ffmpeg'), t.Literal('gstreamer'), t.Literal('in-process'), t.Null()], { description: 'What decodes the camera: an ffmpeg or a gst-launch-1.0 child, or in-process (demo:)' }),
         source: t.String({ description: 'camera_url with its password shown as ***' }),
         since: t.String({ description: 'When the current state began (ISO 8601)' }),
         reconnects: t.Integer(),
@@ -153,7 +155,18 @@ export const DetectionsBody = t.Object(
     ),
     width: nullable(t.Integer()),
     height: nullable(t.Integer()),
-    detections: t.Array(t.Object({ class_id: t.Integer(), class_name: t.String(), confidence: t.Number(), box: Box }, closed)),
+    detections: t.Array(
+      t.Object(
+        {
+          class_id: t.Integer(),
+          class_name: t.String(),
+          track_id: nullable(t.Integer(), 'The tracked object this box belongs to ("person #12"); null until the tracker has confirmed it'),
+          confidence: t.Number(),
+          box: Box,
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );
