@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { playRtsp, RtspError, type AccessUnit, type RtspSession, type VideoParameters } from '@cctv/rtsp';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DemoScene } from './demo.ts';
@@ -198,7 +199,8 @@ export class Capture {
       const attempt = end.streamed ? 1 : this.#status.attempt + 1;
       const delay = backoffDelay(attempt, this.#options.backoff);
       this.#update({ state: 'Reconnecting', reason: end.reason, attempt, nextAttemptAt: Date.now() + delay });
-      await sleep(delay, signal);
+      // Aborted: the loop ends just below.
+      await sleep(delay, undefined, { signal }).catch(() => {});
     }
     this.#update({ state: 'Stopped', nextAttemptAt: null, decoder: null, rtspReader: null, codec: null });
   }
@@ -505,7 +507,7 @@ export class Capture {
     const start = performance.now();
     for (let n = 0; !signal.aborted; n++) {
       // Schedule from the start time, not the previous frame, so timer lateness does not accumulate.
-      await sleep(start + n * interval - performance.now(), signal);
+      await sleep(Math.max(0, start + n * interval - performance.now()), undefined, { signal }).catch(() => {});
       if (!signal.aborted) this.#frameArrived(scene.render());
     }
     return { reason: 'stopped', permanent: false, streamed: true };
@@ -578,15 +580,3 @@ async function readLines(stream: ReadableStream<Uint8Array>, lines: { push(chunk
   lines.end();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
