@@ -109,7 +109,7 @@ function stalledLiveViewer(server: RunningServer, cameras: Record<string, object
     `GET /api/ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
-  socket.on('data', (chunk) => {
+  socket.on('data', (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     if (!upgraded) {
       const end = buffer.indexOf('\r\n\r\n');
@@ -141,7 +141,9 @@ function maskedTextFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   const mask = randomBytes(4);
   const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
-  return Buffer.concat([header, mask, payload.map((byte, i) => byte ^ mask[i % 4]!)]);
+  const masked = Buffer.alloc(payload.length);
+  for (let i = 0; i < payload.length; i++) masked[i] = payload[i]! ^ mask[i % 4]!;
+  return Buffer.concat([header, mask, masked]);
 }
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -244,7 +246,7 @@ async function expectBoxesOfTheFrameShown(page: Page, results: ApiDetections[]):
     });
   }, points);
   const matches = points.filter((point, n) => {
-    const [r, g, b, a] = found[n]!;
+    const [r, g, b, a] = found[n]! as [number, number, number, number];
     return a === 255 && Math.abs(r - (point.colour >> 16)) <= 8 && Math.abs(g - ((point.colour >> 8) & 0xff)) <= 8 && Math.abs(b - (point.colour & 0xff)) <= 8;
   });
   // Boxes overlap (a person in front of a bus): most edges show their own colour, not all.

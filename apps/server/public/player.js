@@ -9,7 +9,9 @@
 // URL flags: ?video=jpeg plays JPEG frames only; ?video=mse plays H.264 through MSE, not WebCodecs.
 //
 // Used by dashboard.js: const live = new LiveVideo(); const player = live.player(id, element,
-// { fps, toggle }); player.active = true; live.update(); live.detections(update).
+// { fps, toggle }); player.active = true; live.update(); live.detections(update). A page that
+// changes a camera's lines or zones says so with document.dispatchEvent(new CustomEvent('cctv:areas',
+// { detail: { camera: id } })).
 'use strict';
 
 const VIDEO_FLAG = new URLSearchParams(location.search).get('video');
@@ -60,6 +62,10 @@ class LiveVideo {
     setInterval(() => {
       for (const player of this.#players) player.tick();
     }, 1000);
+    // A camera's lines or zones changed (saved by the page's editor): drawn anew.
+    document.addEventListener('cctv:areas', ({ detail }) => {
+      for (const player of this.#players) if (player.id === detail?.camera) player.reloadAreas();
+    });
   }
 
   /** A player of camera `id` in `element` (emptied and filled); inactive until `player.active = true` and `update()`. */
@@ -189,6 +195,8 @@ class CameraPlayer {
   #pending = [];
   /** This camera's codec cannot be played here: JPEG frames instead. */
   #jpegOnly = false;
+  /** Decoder failures in this configuration: past a few, this camera plays as JPEG frames. */
+  #failures = 0;
   #preferJpeg = false;
   #decoding = false;
   #nextJpeg;
@@ -261,6 +269,10 @@ class CameraPlayer {
     this.#toggle.dataset.format = this.#preferJpeg ? 'jpeg' : 'auto';
   }
 
+  reloadAreas() {
+    void this.#overlay.loadAreas();
+  }
+
   detections(update) {
     this.#overlay.addResult(update);
     if (this.#mode === 'webcodecs' || this.#mode === 'mse') this.#overlay.draw();
@@ -307,6 +319,7 @@ class CameraPlayer {
   configure(config) {
     this.#stopVideo();
     this.#config = config;
+    this.#failures = 0;
     this.#overlay.newSession();
     void this.#overlay.loadAreas();
     void this.#startDecoder(config);
@@ -338,11 +351,17 @@ class CameraPlayer {
     this.#pending = [];
   }
 
-  /** The decoder gave up on this stream (a corrupt unit): start again at the next keyframe, with the same configuration. */
+  /** The decoder gave up on this stream (a corrupt unit): start again at the next keyframe, with the same configuration; the third time, JPEG frames. */
   #videoFailed(config) {
     if (this.#config !== config) return;
     this.#decoder?.close();
     this.#decoder = undefined;
+    if (++this.#failures >= 3) {
+      this.#jpegOnly = true;
+      this.#stopVideo();
+      this.#live.update();
+      return;
+    }
     void this.#startDecoder(config);
   }
 
@@ -549,9 +568,12 @@ class MseDecoder {
     if (!ranges.length) return;
     const end = ranges.end(ranges.length - 1);
     if (video.paused) void video.play().catch(() => {});
-    const behind = end - video.currentTime;
-    if (behind > 1 || video.currentTime < ranges.start(0)) video.currentTime = Math.max(ranges.start(ranges.length - 1), end - 0.1);
-    else video.playbackRate = behind > 0.25 ? 1.1 : 1;
+    // The newest frame starts one frame before the end. Played up to it, the element waits at the
+    // end for the next one and shows it as it comes (measured p50 without this: ~320 ms behind).
+    const frame = this.#frameTicks / TIMESCALE;
+    const behind = end - frame - video.currentTime;
+    if (behind > 0.5 || video.currentTime < ranges.start(0)) video.currentTime = Math.max(ranges.start(ranges.length - 1), end - frame);
+    else video.playbackRate = behind > 0.1 ? 1.25 : 1;
     if (ranges.start(0) < video.currentTime - 20 && !this.#buffer.updating) this.#buffer.remove(0, video.currentTime - 10);
   }
 
