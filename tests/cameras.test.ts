@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { jpegSize, readMjpegParts, startRtspCamera, startServer, type RtspCamera, type RunningServer } from '@cctv/testbed';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { jpegSize, launchChromium, readMjpegParts, type RtspCamera, type RunningServer, startRtspCamera, startServer } from '@cctv/testbed';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // Nine cameras in one server, small enough for a 2-core machine that also runs the cameras and a
 // browser: four real RTSP cameras, an HTTP MJPEG camera (another server), four demo scenes.
@@ -105,16 +100,10 @@ describe('many cameras in one server', () => {
   });
 
   it('shows every camera live on one page over one WebSocket: nine tiles (the RTSP cameras in their own H.264, the others as JPEG), each picture changing at least 5 times a second', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
-    let browser: BrowserContext | undefined;
+    let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
     try {
-      browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1400, height: 1000 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      });
-      const page = await browser.newPage();
+      chromium = await launchChromium({ viewport: { width: 1400, height: 1000 } });
+      const page = await chromium.browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       const requests: string[] = [];
@@ -184,8 +173,7 @@ describe('many cameras in one server', () => {
       await page.waitForFunction(() => !document.getElementById('grid')!.hidden, undefined, { timeout: 5000 });
       expect(errors).toEqual([]);
     } finally {
-      await browser?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await chromium?.close();
     }
   });
 

@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { jpegSize, requireFixtures, startGoogleApis, startServer, startTelegramApi, type FakeGoogle, type FakeTelegram, type RunningServer } from '@cctv/testbed';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type FakeGoogle, type FakeTelegram, jpegSize, launchChromium, requireFixtures, type RunningServer, startGoogleApis, startServer, startTelegramApi, waitFor } from '@cctv/testbed';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The colour-patch model finds the demo scene's red box, which paces left and right across a
 // 640×360 frame (a full swing every ~9 s): a line down the middle is crossed both ways, and the
 // left third is a zone it enters and leaves.
@@ -22,16 +20,6 @@ interface Counts {
   inbound: number | null;
   outbound: number | null;
   cameras: Record<string, { lines: Record<string, { today: { in: Record<string, number>; out: Record<string, number> }; total: { in: Record<string, number>; out: Record<string, number> } }>; zones: Record<string, { occupancy: Record<string, number>; entered_today: Record<string, number> }> }>;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(200);
-  }
 }
 
 describe('counting on the demo scene: tracker, lines, zones, events, the integrations', () => {
@@ -137,16 +125,10 @@ describe('counting on the demo scene: tracker, lines, zones, events, the integra
   });
 
   it('draws and saves a line on the dashboard, which counts on it at once without restarting the video', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
-    let browser: BrowserContext | undefined;
+    let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
     try {
-      browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1400, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      });
-      const page = await browser.newPage();
+      chromium = await launchChromium({ viewport: { width: 1400, height: 900 } });
+      const page = await chromium.browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(`${server.url}/`);
@@ -185,8 +167,7 @@ describe('counting on the demo scene: tracker, lines, zones, events, the integra
       expect((await server.get('/api/status')).camera.since).toBe(since);
       expect(errors).toEqual([]);
     } finally {
-      await browser?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await chromium?.close();
     }
   });
 

@@ -1,22 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freeLoopbackPort, SERVER_MAIN, startRtspCamera, startServer, startTelegramApi } from '@cctv/testbed';
+import { freeLoopbackPort, SERVER_MAIN, startRtspCamera, startServer, startTelegramApi, waitFor } from '@cctv/testbed';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'cctv-hardening-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 describe("the seed's own config", () => {
   it('starts the server as it is (config.example.json is Part 6): the camera unreachable, the model missing, the placeholder integrations failing, all said in the status', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { jpegSize, startMosquitto, startServer, type Mosquitto, type RunningServer } from '@cctv/testbed';
+import { jpegSize, startMosquitto, startServer, waitFor as waitUntil, type Mosquitto, type RunningServer } from '@cctv/testbed';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from './prometheus-text.ts';
@@ -24,14 +24,9 @@ function text(topic: string): string | undefined {
   return latest.get(topic)?.toString('utf8');
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; topics seen: ${[...latest.keys()].slice(0, 60).join(' ')}`);
-    await Bun.sleep(100);
-  }
+/** waitFor, saying which topics were seen when it times out. */
+function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(what, probe, timeoutMs, () => `topics seen: ${[...latest.keys()].slice(0, 60).join(' ')}`);
 }
 
 function site(clientId: string, extra: Record<string, unknown>) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   freeLoopbackPort,
+  launchChromium,
   rssMb,
   SERVER_MAIN,
   startGoogleApis,
@@ -15,7 +16,6 @@ import {
   type RtspCamera,
   type RunningServer,
 } from '@cctv/testbed';
-import { chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -247,12 +247,7 @@ describe('a server with token auth on', () => {
   });
 
   it('lets a browser in through the login page: dashboard, video and Socket.IO on the cookie alone', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const { browser, close } = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${secure.url}/`);
@@ -263,13 +258,16 @@ describe('a server with token auth on', () => {
       await page.fill('#token', TOKEN);
       await Promise.all([page.waitForURL(`${secure.url}/`), page.click('button[type=submit]')]);
       // The page, its video and its Socket.IO connection all ride on the HttpOnly cookie.
-      await page.waitForFunction(() => (document.getElementById('video') as HTMLImageElement | null)?.naturalWidth === 640, undefined, { timeout: 15_000 });
+      // The demo scene has no H.264 of its own: the player shows its JPEG frames, full size.
+      await page.waitForFunction(() => {
+        const player = document.getElementById('video');
+        return player?.dataset.mode === 'jpeg' && Number(player.dataset.frames) > 0 && player.querySelector<HTMLCanvasElement>('canvas.picture')?.width === 640;
+      }, undefined, { timeout: 15_000 });
       await page.waitForFunction(() => document.querySelector('#camera-state')?.textContent?.trim() === 'Streaming', undefined, { timeout: 15_000 });
       expect(await page.evaluate('socket.connected')).toBe(true);
       expect(await page.evaluate(() => document.cookie)).not.toContain('cctv_session');
     } finally {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
     }
   });
 
@@ -697,12 +695,7 @@ describe('the API reference page', () => {
     const again = await fetch(`${secure.url}/vendor/scalar-api-reference.js`, { headers: { authorization: `Bearer ${TOKEN}`, 'if-none-match': script.headers.get('etag')! } });
     expect(again.status).toBe(304);
 
-    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const { browser, close } = await launchChromium();
     try {
       const requested: string[] = [];
       const blocked: string[] = [];
@@ -720,8 +713,7 @@ describe('the API reference page', () => {
       expect(requested.map((url) => new URL(url).pathname)).toEqual(expect.arrayContaining(['/api/docs', '/vendor/scalar-api-reference.js', '/api/openapi.json']));
       expect(blocked).toEqual([]);
     } finally {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
     }
   });
 });

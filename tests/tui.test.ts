@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childProcesses, freeLoopbackPort, listProcesses, processesMatching, readMjpegParts, SERVER_MAIN, startRtspCamera, startServer, type RtspCamera } from '@cctv/testbed';
+import { childProcesses, freeLoopbackPort, listProcesses, processesMatching, readMjpegParts, type RtspCamera, SERVER_MAIN, startRtspCamera, startServer, waitFor } from '@cctv/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A tmux server of our own (-L), so nothing here touches anyone else's tmux sessions.
@@ -13,15 +13,6 @@ function tmux(...args: string[]): string {
   return result.stdout.toString();
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 let camera: RtspCamera;
 let dir: string;

@@ -1,6 +1,5 @@
-import { Database } from 'bun:sqlite';
-import { dirname } from 'node:path';
-import { ensurePrivateDir, privateDatabaseFile } from '@cctv/integrations';
+import type { Database } from 'bun:sqlite';
+import { openPrivateDatabase } from '@cctv/integrations';
 
 /** A line crossed by an event's object. */
 export interface EventCrossing {
@@ -79,14 +78,7 @@ export class EventStore {
     readonly path: string,
     private readonly retention: { days: number; count: number },
   ) {
-    if (path !== ':memory:') {
-      ensurePrivateDir(dirname(path));
-      privateDatabaseFile(path);
-    }
-    this.#db = new Database(path, { create: true, strict: true });
-    // WAL + NORMAL: a commit survives a crash of this process (not necessarily a power cut).
-    this.#db.run('PRAGMA journal_mode = WAL');
-    this.#db.run('PRAGMA synchronous = NORMAL');
+    this.#db = openPrivateDatabase(path);
     this.#db.run(`CREATE TABLE IF NOT EXISTS events (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       camera TEXT NOT NULL,

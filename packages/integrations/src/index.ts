@@ -14,7 +14,7 @@ export type { AlertOn, ClassHit, Detection, DetectionEvent, EventPolicyOptions, 
 export { fetchServiceAccountToken, readServiceAccountKey, SHEETS_SCOPE } from './google-auth.ts';
 export type { ServiceAccountKey } from './google-auth.ts';
 export type { Logger } from './logger.ts';
-export { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateDatabaseFile, writePrivateFile } from './private-files.ts';
+export { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, openPrivateDatabase, writePrivateFile } from './private-files.ts';
 export { MqttIntegration } from './mqtt.ts';
 export type { MqttEvent, MqttOptions } from './mqtt.ts';
 export { MQTT_DEFAULTS, MqttConfigSchema } from './mqtt-config.ts';

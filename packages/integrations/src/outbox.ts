@@ -1,6 +1,5 @@
-import { Database } from 'bun:sqlite';
-import { dirname } from 'node:path';
-import { ensurePrivateDir, privateDatabaseFile } from './private-files.ts';
+import type { Database } from 'bun:sqlite';
+import { openPrivateDatabase } from './private-files.ts';
 
 /** One message waiting for its destination, oldest first. */
 export interface OutboxItem<P = unknown> {
@@ -60,16 +59,8 @@ export class Outbox {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) throw new Error(`outbox maxEntries must be a whole number ≥ 1, got ${options.maxEntries}`);
     this.path = options.path;
     this.maxEntries = options.maxEntries;
-    if (options.path !== ':memory:') {
-      ensurePrivateDir(dirname(options.path));
-      privateDatabaseFile(options.path);
-    }
     try {
-      this.#db = new Database(options.path, { create: true, strict: true });
-      // WAL + NORMAL: a commit survives a crash of this process (not necessarily a power cut).
-      this.#db.run('PRAGMA journal_mode = WAL');
-      this.#db.run('PRAGMA synchronous = NORMAL');
-      this.#db.run('PRAGMA busy_timeout = 2000');
+      this.#db = openPrivateDatabase(options.path);
       this.#db.run(`CREATE TABLE IF NOT EXISTS outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         destination TEXT NOT NULL,

@@ -1,4 +1,6 @@
+import { Database } from 'bun:sqlite';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Files the server keeps hold camera pictures, queued messages and secrets: readable by its own
@@ -19,11 +21,25 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
 }
 
 /**
- * Makes an SQLite database and its -wal/-shm files private before SQLite opens them: SQLite
- * creates -wal and -shm with the database file's own mode, so an empty 0600 file first is enough
- * for a new database; an existing one (from an older version) is tightened.
+ * Opens (or creates) an SQLite database readable by this user only, its folder made if missing.
+ * SQLite creates -wal and -shm with the database file's own mode, so an empty 0600 file first is
+ * enough for a new database; an existing one (from an older version) is tightened. WAL + NORMAL:
+ * a commit survives a crash of this process (not necessarily a power cut).
  */
-export function privateDatabaseFile(path: string): void {
-  if (!existsSync(path)) writeFileSync(path, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, PRIVATE_FILE_MODE);
+export function openPrivateDatabase(path: string): Database {
+  if (path !== ':memory:') {
+    ensurePrivateDir(dirname(path));
+    if (!existsSync(path)) writeFileSync(path, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, PRIVATE_FILE_MODE);
+  }
+  const db = new Database(path, { create: true, strict: true });
+  try {
+    db.run('PRAGMA journal_mode = WAL');
+    db.run('PRAGMA synchronous = NORMAL');
+    db.run('PRAGMA busy_timeout = 2000');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
 }

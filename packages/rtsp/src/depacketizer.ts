@@ -23,6 +23,7 @@ export abstract class Depacketizer {
   /** The parameter sets every keyframe must carry, in order. */
   protected abstract readonly requiredSets: readonly ParameterSetKind[];
   #nals: Uint8Array[] = [];
+  #fragments: Uint8Array[] = [];
   #carried: Uint8Array[] = [];
   #timestamp: number | undefined;
   #lastSequence: number | undefined;
@@ -61,7 +62,7 @@ export abstract class Depacketizer {
       // The lost packet belongs to the picture being assembled or, if the timestamp moved on, to
       // either side of the boundary: both are dropped.
       this.#lost = true;
-      this.dropFragment();
+      this.#fragments = [];
     }
     if (this.#nals.length > 0 && packet.timestamp !== this.#timestamp) {
       this.#flush(receivedAt);
@@ -77,10 +78,33 @@ export abstract class Depacketizer {
     if (nal.byteLength > 0) this.#nals.push(nal);
   }
 
+  /** The NAL units of an aggregation packet (STAP-A, AP) from `offset` on: each after its 16-bit size. */
+  protected addAggregated(payload: Uint8Array, offset: number): void {
+    while (offset + 2 <= payload.byteLength) {
+      const size = (payload[offset]! << 8) | payload[offset + 1]!;
+      offset += 2;
+      if (size === 0 || offset + size > payload.byteLength) return;
+      this.addNal(payload.slice(offset, offset + size));
+      offset += size;
+    }
+  }
+
+  /**
+   * One fragment of a NAL unit (FU-A, FU): `header()` rebuilds the unit's own header on its first
+   * fragment; the unit is added with its last. Fragments whose start was lost are ignored.
+   */
+  protected addFragment(start: boolean, end: boolean, header: () => Uint8Array, body: Uint8Array): void {
+    if (start) this.#fragments = [header()];
+    else if (this.#fragments.length === 0) return;
+    this.#fragments.push(body.slice());
+    if (end) {
+      this.addNal(concatBytes(this.#fragments));
+      this.#fragments = [];
+    }
+  }
+
   protected abstract nalType(nal: Uint8Array): number;
   protected abstract unpack(payload: Uint8Array): void;
-  /** Forgets a fragmented NAL unit being put together. */
-  protected abstract dropFragment(): void;
   protected abstract isPicture(type: number): boolean;
   protected abstract isKeyframe(type: number): boolean;
   protected abstract isDelimiter(type: number): boolean;

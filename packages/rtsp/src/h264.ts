@@ -131,7 +131,6 @@ export function h264Parameters(spsNal: Uint8Array, ppsNal: Uint8Array): VideoPar
 export class H264Depacketizer extends Depacketizer {
   readonly codec = 'h264';
   protected readonly requiredSets: readonly ParameterSetKind[] = ['sps', 'pps'];
-  #fragments: Uint8Array[] = [];
 
   protected nalType(nal: Uint8Array): number {
     return nal[0]! & 0x1f;
@@ -143,28 +142,12 @@ export class H264Depacketizer extends Depacketizer {
     if (type >= 1 && type <= 23) {
       this.addNal(payload.slice());
     } else if (type === STAP_A) {
-      for (let offset = 1; offset + 2 <= payload.byteLength; ) {
-        const size = (payload[offset]! << 8) | payload[offset + 1]!;
-        offset += 2;
-        if (size === 0 || offset + size > payload.byteLength) break;
-        this.addNal(payload.slice(offset, offset + size));
-        offset += size;
-      }
+      this.addAggregated(payload, 1);
     } else if (type === FU_A && payload.byteLength > 2) {
-      const start = payload[1]! & 0x80;
-      const end = payload[1]! & 0x40;
-      if (start) this.#fragments = [Uint8Array.of((payload[0]! & 0xe0) | (payload[1]! & 0x1f))];
-      else if (this.#fragments.length === 0) return; // the start was lost
-      this.#fragments.push(payload.slice(2));
-      if (end) {
-        this.addNal(concatBytes(this.#fragments));
-        this.#fragments = [];
-      }
+      const indicator = payload[0]!;
+      const fuHeader = payload[1]!;
+      this.addFragment((fuHeader & 0x80) !== 0, (fuHeader & 0x40) !== 0, () => Uint8Array.of((indicator & 0xe0) | (fuHeader & 0x1f)), payload.subarray(2));
     }
-  }
-
-  protected dropFragment(): void {
-    this.#fragments = [];
   }
 
   protected isPicture(type: number): boolean {

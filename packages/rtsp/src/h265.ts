@@ -133,7 +133,6 @@ export function h265Parameters(vpsNal: Uint8Array, spsNal: Uint8Array, ppsNal: U
 export class H265Depacketizer extends Depacketizer {
   readonly codec = 'h265';
   protected readonly requiredSets: readonly ParameterSetKind[] = ['vps', 'sps', 'pps'];
-  #fragments: Uint8Array[] = [];
 
   protected nalType(nal: Uint8Array): number {
     return (nal[0]! >> 1) & 0x3f;
@@ -145,28 +144,11 @@ export class H265Depacketizer extends Depacketizer {
     if (type < AP) {
       this.addNal(payload.slice());
     } else if (type === AP) {
-      for (let offset = 2; offset + 2 <= payload.byteLength; ) {
-        const size = (payload[offset]! << 8) | payload[offset + 1]!;
-        offset += 2;
-        if (size === 0 || offset + size > payload.byteLength) break;
-        this.addNal(payload.slice(offset, offset + size));
-        offset += size;
-      }
+      this.addAggregated(payload, 2);
     } else if (type === FU) {
-      const start = payload[2]! & 0x80;
-      const end = payload[2]! & 0x40;
-      if (start) this.#fragments = [Uint8Array.of((payload[0]! & 0x81) | ((payload[2]! & 0x3f) << 1), payload[1]!)];
-      else if (this.#fragments.length === 0) return; // the start was lost
-      this.#fragments.push(payload.slice(3));
-      if (end) {
-        this.addNal(concatBytes(this.#fragments));
-        this.#fragments = [];
-      }
+      const fuHeader = payload[2]!;
+      this.addFragment((fuHeader & 0x80) !== 0, (fuHeader & 0x40) !== 0, () => Uint8Array.of((payload[0]! & 0x81) | ((fuHeader & 0x3f) << 1), payload[1]!), payload.subarray(3));
     }
-  }
-
-  protected dropFragment(): void {
-    this.#fragments = [];
   }
 
   protected isPicture(type: number): boolean {

@@ -20,3 +20,5 @@ export type { Mosquitto, MosquittoOptions } from './mosquitto.ts';
 export type { FakeGoogle, GoogleFailure, GoogleRequest, GoogleService } from './google-api.ts';
 export { openFds, soakCameraRestarts, soakGarbageHttp, soakGarbageRtsp, soakShutdownUnderLoad, soakViewerChurn } from './soak.ts';
 export type { CameraRestartReport, ChurnReport, GarbageReport, RestartCycle, ShutdownReport, SoakLog } from './soak.ts';
+export { waitFor } from './wait.ts';
+export { CHROMIUM, launchChromium } from './chromium.ts';

@@ -100,13 +100,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
   const camera: RtspCamera = {
     url,
     port,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopCameraProcess(proc),
     async restart() {
       await camera.stop();
       proc = await launchCameraProcess(args, onLine);
@@ -115,6 +109,15 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     requests: () => [...requests],
   };
   return camera;
+}
+
+/** SIGTERM, SIGKILL after 3 s; resolves once the camera process has exited. */
+export async function stopCameraProcess(proc: Bun.Subprocess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  await proc.exited;
+  clearTimeout(killer);
 }
 
 /** How long the camera may take to print READY (GStreamer's first start loads its plugin registry). */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { freeLoopbackPort, launchCameraProcess } from './rtsp-camera.ts';
+import { freeLoopbackPort, launchCameraProcess, stopCameraProcess } from './rtsp-camera.ts';
 
 const SCRIPT = resolve(import.meta.dirname, '../camera/rtsp-clips.py');
 const PYTHON = process.env.TESTBED_PYTHON ?? '/usr/bin/python3';
@@ -32,12 +32,6 @@ export async function startRtspCameras(options: RtspCamerasOptions): Promise<Rts
   return {
     urls: Array.from({ length: options.count }, (_, i) => `rtsp://127.0.0.1:${port}/cam${i + 1}`),
     port,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await proc.exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopCameraProcess(proc),
   };
 }
