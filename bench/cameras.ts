@@ -11,15 +11,16 @@
 //     answer (no frame ever); what a Worker costs by itself; and `--sharing-cameras` (4) cameras
 //     read by @cctv/capture as the pipeline Worker reads them, one Worker each against all in one
 //     Worker (bench/worker-cost.ts), for the choice of one pipeline Worker per camera.
-//  3. Detection shared: YOLOX-Nano on one camera alone, then on `--detection-cameras` (4), one
-//     viewer each: detections per second per camera, their sum, the viewers' fps.
+//  3. Detection shared: YOLOX-Nano on one camera alone, then `--detection-cameras` (4) cameras
+//     without detection and with it, one viewer each: detections per second per camera, their sum,
+//     the viewers' fps with and without (measured a minute apart, so the machine is alike).
 //  4. One camera failing: `--failure-cameras` (4) watched; the last one is served by a camera
 //     process of its own, killed between two windows: every camera's fps before and after.
 //   bun bench/cameras.ts [--cameras 1,4,8,16] [--seconds 30] [--settle 10] [--sharing-cameras 4] [--detection-cameras 4] [--failure-cameras 4] [--model PATH] [--json FILE]
 // --sharing-cameras 0, --detection-cameras 0 or --failure-cameras 0 leaves that part out.
 import { readFileSync } from 'node:fs';
-import { fixturePath, freeLoopbackPort, rssMb, startRtspCameras, startServer, type RunningServer } from '@cctv/testbed';
-import { cpuMeter, decoderPids, flags, fmt, machine, percentile, rssSampler, runClients, slope, withCleanup, writeResults } from './lib.ts';
+import { childProcesses, fixturePath, freeLoopbackPort, rssMb, startRtspCameras, startServer, type RunningServer } from '@cctv/testbed';
+import { cpuMeter, decoderPids, flags, fmt, machine, machineCpuMeter, percentile, rssSampler, runClients, slope, withCleanup, writeResults } from './lib.ts';
 import type { WorkerCost } from './worker-cost.ts';
 
 const options = flags({ cameras: '1,4,8,16', seconds: '30', settle: '10', 'sharing-cameras': '4', 'detection-cameras': '4', 'failure-cameras': '4', model: '' });
@@ -43,10 +44,13 @@ export interface CamerasWindow {
   framesEncoded: number[];
   /** Detections per second, per camera (0 with detection off). */
   detectionFps: number[];
-  /** % of one core: the server process (all its threads), its decoder children together, the viewer process. */
+  /** % of one core: the server process (all its threads), its decoder children together, the viewer process, the RTSP camera processes. */
   serverCpu: number;
   decodersCpu: number;
   viewersCpu: number;
+  camerasCpu: number;
+  /** % of one core the whole machine was busy (/proc/stat): less the above, what other work used. */
+  machineCpu: number;
   /** Server RSS over the window (sampled every 0.5 s), MB. */
   rssMedianMb: number;
   rssPeakMb: number;
@@ -85,8 +89,8 @@ export interface CamerasResults {
     model: string;
     alone: CamerasWindow;
     shared: CamerasWindow;
-    /** The same number of cameras watched with detection off (from the steps), when that count ran. */
-    withoutDetection?: CamerasWindow;
+    /** The same cameras watched with detection off, just before. */
+    withoutDetection: CamerasWindow;
     /** Largest distance of a camera's detection rate from the cameras' mean, %. */
     spreadPct: number;
     /** Sum of the shared cameras' detection rates / the rate alone, %. */
@@ -140,8 +144,11 @@ const statuses = (server: RunningServer, cameras: readonly string[]) => Promise.
 async function measure(server: RunningServer, cameras: readonly string[], viewers: readonly string[] = []): Promise<CamerasWindow> {
   const before = await statuses(server, cameras);
   const decoders = await decoderPids(server.pid);
+  const cameraProcesses = (await childProcesses(process.pid)).filter((p) => p.command.includes('rtsp-clips.py')).map((p) => p.pid);
+  const machineCpu = machineCpuMeter();
   const serverCpu = cpuMeter(() => [server.pid]);
   const decodersCpu = cpuMeter(() => decoders);
+  const camerasCpu = cpuMeter(() => cameraProcesses);
   const rss = rssSampler(server.pid, 500);
   const started = performance.now();
   const clients = viewers.length ? await runClients({ url: viewers.join(','), count: viewers.length, seconds, procs: 1 }) : undefined;
@@ -149,6 +156,8 @@ async function measure(server: RunningServer, cameras: readonly string[], viewer
   const elapsed = (performance.now() - started) / 1000;
   const cpu = serverCpu.stop();
   const decCpu = decodersCpu.stop();
+  const camCpu = camerasCpu.stop();
+  const allCpu = machineCpu.stop();
   const samples = rss.stop().map(([, mb]) => mb);
   // The children alive now: a failed camera's decoder may have ended, or a new one started.
   const decodersNow = await decoderPids(server.pid);
@@ -165,6 +174,8 @@ async function measure(server: RunningServer, cameras: readonly string[], viewer
     serverCpu: cpu,
     decodersCpu: decCpu,
     viewersCpu: clients ? (clients.cpuSeconds / elapsed) * 100 : 0,
+    camerasCpu: camCpu,
+    machineCpu: allCpu,
     rssMedianMb: median(samples),
     rssPeakMb: Math.max(...samples),
     decodersRssMb: decodersRss.reduce((a, b) => a + b, 0),
@@ -265,11 +276,11 @@ const results = await withCleanup(async (defer): Promise<CamerasResults> => {
   const model = options.model || fixturePath('models/yolox_nano.onnx');
   if (detectionCameras > 0 && model) {
     const withDetection = { detection_enabled: true, model_path: model };
-    const run = async (n: number) => {
+    const run = async (n: number, detecting: boolean) => {
       const cameras = ids(n);
-      const server = await startCamerasServer(clips.urls.slice(0, n), withDetection);
+      const server = await startCamerasServer(clips.urls.slice(0, n), detecting ? withDetection : {});
       try {
-        await waitForCameras(server, true);
+        await waitForCameras(server, detecting);
         await Bun.sleep(settle * 1000);
         const window = await measure(server, cameras, videoUrls(server, cameras));
         const detectMs = median((await statuses(server, cameras)).map((s) => s.detection.detect_ms));
@@ -279,15 +290,16 @@ const results = await withCleanup(async (defer): Promise<CamerasResults> => {
         await server.stop();
       }
     };
-    const alone = await run(1);
-    const shared = await run(detectionCameras);
+    const alone = await run(1, true);
+    const without = await run(detectionCameras, false);
+    const shared = await run(detectionCameras, true);
     const rates = shared.window.detectionFps;
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
     detection = {
       model,
       alone: alone.window,
       shared: shared.window,
-      ...(steps.find((s) => s.cameras === detectionCameras) ? { withoutDetection: steps.find((s) => s.cameras === detectionCameras)!.watched } : {}),
+      withoutDetection: without.window,
       spreadPct: Math.max(...rates.map((r) => Math.abs(r - mean) / mean)) * 100,
       sumOfAlonePct: ((mean * rates.length) / alone.window.detectionFps[0]!) * 100,
       detectMs: { alone: alone.detectMs, shared: shared.detectMs },
@@ -354,10 +366,14 @@ const r = results;
 const minMed = (values: readonly number[]) => (values.length ? `${fmt(Math.min(...values), 1)} / ${fmt(median(values), 1)}` : '–');
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 const cpu = (w: CamerasWindow) => w.serverCpu + w.decodersCpu;
+/** CPU time the server and its decoders spent per frame taken in, ms: what a camera costs whatever rate the machine allowed. */
+const cpuMsPerFrame = (w: CamerasWindow) => (cpu(w) * 10) / sum(w.captureFps);
+/** What the machine did besides the server, its decoders, the viewers and the cameras: other people's work (and this bench's own loop). */
+const otherCpu = (w: CamerasWindow) => w.machineCpu - cpu(w) - w.viewersCpu - w.camerasCpu;
 const fpsRows = r.steps.flatMap((s) =>
   (['unwatched', 'watched'] as const).map((state) => {
     const w = s[state];
-    return `| ${s.cameras} | ${state} | ${minMed(w.viewerFps)} | ${minMed(w.captureFps)} | ${sum(w.framesEncoded)} | ${fmt(cpu(w))} (${fmt(cpu(w) / s.cameras, 1)}) | ${fmt(w.serverCpu)} / ${fmt(w.decodersCpu)} | ${state === 'watched' ? fmt(w.viewersCpu) : '–'} | ${w.loadavg} |`;
+    return `| ${s.cameras} | ${state} | ${minMed(w.viewerFps)} | ${minMed(w.captureFps)} | ${sum(w.framesEncoded)} | ${fmt(cpu(w))} (${fmt(cpu(w) / s.cameras, 1)}) | ${fmt(cpuMsPerFrame(w), 1)} | ${fmt(w.serverCpu)} / ${fmt(w.decodersCpu)} | ${state === 'watched' ? fmt(w.viewersCpu) : '–'} / ${fmt(w.camerasCpu)} | ${fmt(w.machineCpu)} / ${fmt(otherCpu(w))} | ${w.loadavg} |`;
   }),
 );
 const memoryRows = r.steps.map(
@@ -369,10 +385,10 @@ const sharing = r.workerCost.filter((w) => w.kind === 'capture');
 const lines = [
   `### Many cameras (${fmt(r.seconds)} s per window)`,
   '',
-  `${r.camera}; the server reads each with ${r.decoder}. One MJPEG viewer per camera when watched, all in one other process. Each server streamed ${r.settle} s before its first window. CPU in % of one core over the window, from /proc: the server process (all its threads) and its decoder children. Load average (1/5/15 min) before ${r.machineBefore.loadavg}, after ${r.machineAfter.loadavg}.`,
+  `${r.camera}; the server reads each with ${r.decoder}. One MJPEG viewer per camera when watched, all in one other process. Each server streamed ${r.settle} s before its first window. CPU in % of one core over the window (the machine has ${r.machineBefore.nproc}: ${r.machineBefore.nproc * 100} % in all), from /proc: the server process (all its threads), its decoder children, the viewer process, the RTSP camera process; the machine busy as a whole (/proc/stat), and what of that was other work (the machine is shared). Load average (1/5/15 min) before ${r.machineBefore.loadavg}, after ${r.machineAfter.loadavg}.`,
   '',
-  '| cameras | state | viewer fps min / median | capture fps min / median | JPEGs encoded | CPU % server + decoders (per camera) | server / decoders CPU % | viewer process CPU % | load average after |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| cameras | state | viewer fps min / median | capture fps min / median | JPEGs encoded | CPU % server + decoders (per camera) | CPU ms per frame | server / decoders CPU % | viewer process / camera process CPU % | machine busy / of it other work % | load average after |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...fpsRows,
   '',
   '| cameras | server RSS (MB), cameras never answering | streaming, unwatched | watched, median / peak | watched, per camera | decoder children RSS / PSS (MB, how many) |',
@@ -397,11 +413,11 @@ if (r.detection) {
     '',
     `#### Detection shared by ${n} cameras (${d.model.split('/').at(-1)}, one viewer per camera)`,
     '',
-    '| | detections/s per camera | sum | detect ms (median) | viewer fps min / median | CPU % server + decoders | server RSS median (MB) |',
-    '|---|---|---|---|---|---|---|',
-    `| one camera alone | ${fmt(d.alone.detectionFps[0], 1)} | ${fmt(d.alone.detectionFps[0], 1)} | ${fmt(d.detectMs.alone, 1)} | ${minMed(d.alone.viewerFps)} | ${fmt(d.alone.serverCpu + d.alone.decodersCpu)} | ${fmt(d.alone.rssMedianMb)} |`,
-    `| ${n} cameras sharing the model | ${d.shared.detectionFps.map((f) => fmt(f, 1)).join(' / ')} | ${fmt(sum(d.shared.detectionFps), 1)} | ${fmt(d.detectMs.shared, 1)} | ${minMed(d.shared.viewerFps)} | ${fmt(d.shared.serverCpu + d.shared.decodersCpu)} | ${fmt(d.shared.rssMedianMb)} |`,
-    ...(d.withoutDetection ? [`| ${n} cameras, detection off (from the steps) | – | – | – | ${minMed(d.withoutDetection.viewerFps)} | ${fmt(d.withoutDetection.serverCpu + d.withoutDetection.decodersCpu)} | ${fmt(d.withoutDetection.rssMedianMb)} |`] : []),
+    '| | detections/s per camera | sum | detect ms (median) | viewer fps min / median | CPU % server + decoders | machine busy / of it other work % | server RSS median (MB) |',
+    '|---|---|---|---|---|---|---|---|',
+    `| one camera alone | ${fmt(d.alone.detectionFps[0], 1)} | ${fmt(d.alone.detectionFps[0], 1)} | ${fmt(d.detectMs.alone, 1)} | ${minMed(d.alone.viewerFps)} | ${fmt(cpu(d.alone))} | ${fmt(d.alone.machineCpu)} / ${fmt(otherCpu(d.alone))} | ${fmt(d.alone.rssMedianMb)} |`,
+    `| ${n} cameras sharing the model | ${d.shared.detectionFps.map((f) => fmt(f, 1)).join(' / ')} | ${fmt(sum(d.shared.detectionFps), 1)} | ${fmt(d.detectMs.shared, 1)} | ${minMed(d.shared.viewerFps)} | ${fmt(cpu(d.shared))} | ${fmt(d.shared.machineCpu)} / ${fmt(otherCpu(d.shared))} | ${fmt(d.shared.rssMedianMb)} |`,
+    `| ${n} cameras, detection off (just before) | – | – | – | ${minMed(d.withoutDetection.viewerFps)} | ${fmt(cpu(d.withoutDetection))} | ${fmt(d.withoutDetection.machineCpu)} / ${fmt(otherCpu(d.withoutDetection))} | ${fmt(d.withoutDetection.rssMedianMb)} |`,
     '',
     `Each camera's rate within ${fmt(d.spreadPct, 1)} % of their mean; their sum is ${fmt(d.sumOfAlonePct)} % of the rate alone.`,
   );
@@ -416,7 +432,7 @@ if (r.failure) {
     '|---|---|---|---|---|',
     ...f.before.viewerFps.map((fps, i) => `| cam${i + 1}${i === f.before.viewerFps.length - 1 ? ' (killed)' : ''} | ${fmt(fps, 1)} | ${fmt(f.after.viewerFps[i], 1)} | ${fmt(f.before.captureFps[i], 1)} | ${fmt(f.after.captureFps[i], 1)} |`),
     '',
-    `The others' fps changed by at most ${fmt(f.othersMaxChangePct, 1)} % (fell by at most ${fmt(f.othersMaxDropPct, 1)} %). The killed camera afterwards: ${f.failedStatus}. CPU % server + decoders ${fmt(f.before.serverCpu + f.before.decodersCpu)} before, ${fmt(f.after.serverCpu + f.after.decodersCpu)} after (decoder children alive through the window).`,
+    `The others' fps changed by at most ${fmt(f.othersMaxChangePct, 1)} % (fell by at most ${fmt(f.othersMaxDropPct, 1)} %). The killed camera afterwards: ${f.failedStatus}. CPU % server + decoders ${fmt(cpu(f.before))} before, ${fmt(cpu(f.after))} after (decoder children alive through the window); machine busy ${fmt(f.before.machineCpu)} % (other work ${fmt(otherCpu(f.before))} %) before, ${fmt(f.after.machineCpu)} % (${fmt(otherCpu(f.after))} %) after.`,
   );
 }
 console.log(lines.join('\n'));

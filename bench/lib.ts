@@ -87,6 +87,25 @@ export function cpuMeter(pids: () => number[]): { stop(): number } {
   };
 }
 
+/**
+ * How busy the whole machine was over a window, in % of one core (all cores: up to nproc × 100),
+ * from /proc/stat: what the bench's own processes did not use of it is other work's.
+ */
+export function machineCpuMeter(): { stop(): number } {
+  const busyTicks = () => {
+    // user nice system idle iowait irq softirq steal, in USER_HZ (100) ticks.
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return ticks.reduce((a, b) => a + b, 0) - ticks[3]! - ticks[4]!;
+  };
+  const started = performance.now();
+  const before = busyTicks();
+  return {
+    stop() {
+      return ((busyTicks() - before) / 100 / ((performance.now() - started) / 1000)) * 100;
+    },
+  };
+}
+
 /** The server's decoder children, one per camera: gst-launch-1.0 for RTSP where GStreamer is installed, else ffmpeg. */
 export async function decoderPids(serverPid: number): Promise<number[]> {
   return (await childProcesses(serverPid)).filter((p) => /ffmpeg|gst-launch-1\.0/.test(p.command)).map((p) => p.pid);

@@ -113,6 +113,8 @@ describe('benchmarks (smoke: a second or two each)', () => {
     for (const w of results.workerCost.filter((w) => w.kind === 'capture')) expect(w.fps).toBeGreaterThan(0);
     if (fixturePath('models/yolox_nano.onnx')) {
       expect(results.detection!.alone.detectionFps[0]).toBeGreaterThan(0);
+      expect(results.detection!.withoutDetection.detectionFps).toEqual([0, 0]);
+      expect(results.detection!.withoutDetection.viewerFps).toHaveLength(2);
       expect(results.detection!.shared.detectionFps).toHaveLength(2);
       for (const fps of results.detection!.shared.detectionFps) expect(fps).toBeGreaterThan(0);
     }
