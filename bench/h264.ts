@@ -229,7 +229,7 @@ if (parts.includes('fanout')) {
     await Bun.sleep(2000);
     const decoder = await decoderPids(server.pid);
     const idle = cpuMeter(() => [server.pid]);
-    await Bun.sleep(10_000);
+    await Bun.sleep(Math.min(10, seconds) * 1000);
     const idleCpu = idle.stop();
     const steps: FanoutStep[] = [];
     for (const path of ['h264', 'mjpeg'] as const) {

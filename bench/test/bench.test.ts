@@ -10,6 +10,7 @@ import type { CamerasResults } from '../cameras.ts';
 import type { DecodersResults } from '../decoders.ts';
 import type { EncodeResults } from '../encode.ts';
 import type { FanoutResults } from '../fanout.ts';
+import type { H264Results } from '../h264.ts';
 import type { LatencyResults } from '../latency.ts';
 import type { MemoryResults } from '../memory.ts';
 import type { SlowClientResults } from '../slow-client.ts';
@@ -123,6 +124,17 @@ describe('benchmarks (smoke: a second or two each)', () => {
     expect(results.failure!.failedStatus).toMatch(/^(Reconnecting|Connecting|Connected)/);
     expect(results.failure!.after.viewerFps[0]).toBeGreaterThan(0);
   }, 300_000);
+
+  it.skipIf(!hasVideo)("h264: bytes of the camera's H.264 and of MJPEG, the stamp read off Chromium's picture on each path, H.264 and MJPEG viewers", async () => {
+    const { markdown, results } = await bench<H264Results>('h264', ['--seconds', '3', '--viewers', '4', '--rounds', '1']);
+    expect(markdown).toContain('| bytes per viewer-second ≥ 5× fewer than MJPEG q65');
+    expect(results.bytes!.h264).toBeGreaterThan(0);
+    expect(results.bytes!.mjpeg).toBeGreaterThan(results.bytes!.h264);
+    expect(results.latency!.paths.map((p) => p.path)).toHaveLength(4);
+    for (const path of results.latency!.paths) expect(path.latency.n, path.path).toBeGreaterThan(5);
+    expect(results.fanout!.steps.map((s) => [s.path, s.viewers])).toEqual([['h264', 4], ['mjpeg', 4]]);
+    for (const step of results.fanout!.steps) expect(step.fpsMedian, step.path).toBeGreaterThan(5);
+  });
 
   it('run-all: one command, one markdown report with the machine and the goals', async () => {
     const out = join(dir, 'report.md');
