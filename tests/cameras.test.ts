@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { jpegSize, launchChromium, readMjpegParts, type RtspCamera, type RunningServer, startRtspCamera, startServer } from '@cctv/testbed';
+import { jpegSize, launchChromium, waitFor, readMjpegParts, type RtspCamera, type RunningServer, startRtspCamera, startServer } from '@cctv/testbed';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -24,7 +24,8 @@ beforeAll(async () => {
     ...Object.fromEntries(['demo-1', 'demo-2', 'demo-3', 'demo-4'].map((id) => [id, { camera_url: 'demo:320x180' }])),
   };
   server = await startServer({ cameras, target_fps: 10 });
-  await waitForCameras(server, (list) => list.length === 9 && list.every((c) => c.status === 'Streaming'), 40_000);
+  // Streaming, and a rate measured: a camera's fps reads 0 until it has two frames.
+  await waitForCameras(server, (list) => list.length === 9 && list.every((c) => c.status === 'Streaming' && c.fps > 7), 40_000);
 }, 90_000);
 
 afterAll(async () => {
@@ -45,14 +46,16 @@ interface CameraBrief {
 }
 
 async function waitForCameras(on: RunningServer, predicate: (list: CameraBrief[]) => boolean, timeoutMs = 20_000): Promise<CameraBrief[]> {
-  const deadline = Date.now() + timeoutMs;
   let last: CameraBrief[] = [];
-  while (Date.now() < deadline) {
-    last = await on.get<CameraBrief[]>('/api/cameras').catch(() => last);
-    if (predicate(last)) return last;
-    await Bun.sleep(200);
-  }
-  throw new Error(`cameras never matched within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  return waitFor(
+    'the cameras to match',
+    async () => {
+      last = await on.get<CameraBrief[]>('/api/cameras').catch(() => last);
+      return predicate(last) && last;
+    },
+    timeoutMs,
+    () => JSON.stringify(last),
+  );
 }
 
 describe('many cameras in one server', () => {

@@ -138,7 +138,7 @@ describe('counting on the demo scene: tracker, lines, zones, events, the integra
       const { since } = (await server.get('/api/status')).camera;
 
       await page.click('#areas-edit');
-      await page.waitForFunction(() => !document.getElementById('areas-editor')!.hidden);
+      await page.waitForFunction(() => !document.getElementById('areas-editor')!.hasAttribute('hidden'));
       await page.fill('#area-name', 'door');
       await page.click('#draw-line');
       // From the top to the bottom of the picture at a quarter of its width: "in" is left to right.
@@ -146,7 +146,7 @@ describe('counting on the demo scene: tracker, lines, zones, events, the integra
       await page.mouse.click(box.x + box.width / 4, box.y + 2);
       await page.mouse.click(box.x + box.width / 4, box.y + box.height - 2);
       await page.click('#areas-save');
-      await page.waitForFunction(() => document.getElementById('areas-editor')!.hidden, undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => document.getElementById('areas-editor')!.hasAttribute('hidden'), undefined, { timeout: 10_000 });
 
       const areas = await server.get('/api/cameras/default/areas');
       expect(areas.lines.map((l: { name: string }) => l.name)).toEqual(['middle', 'door']);

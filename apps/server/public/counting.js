@@ -99,12 +99,13 @@ let drawing; // { kind: 'line' | 'zone', points: [[x, y], …] } while a shape i
 
 /** The picture's size in camera pixels, and where the picture is on the page (object-fit: contain). */
 function pictureBox() {
-  const media = document.querySelector('#camera-view .video canvas:not([hidden])') ?? $('video');
+  // The player shows a canvas, or a <video> under MSE; the editor is placed within its own parent.
+  const media = document.querySelector('#video canvas.picture:not([hidden]), #video video:not([hidden])') ?? $('video');
   const status = statuses[shown]?.camera;
-  const width = status?.width || media.naturalWidth || media.width;
-  const height = status?.height || media.naturalHeight || media.height;
+  const width = status?.width || media.videoWidth || media.width;
+  const height = status?.height || media.videoHeight || media.height;
   const box = media.getBoundingClientRect();
-  const parent = media.parentElement.getBoundingClientRect();
+  const parent = editor.parentElement.getBoundingClientRect();
   const scale = Math.min(box.width / width, box.height / height);
   return { width, height, scale, left: box.left - parent.left + (box.width - width * scale) / 2, top: box.top - parent.top + (box.height - height * scale) / 2 };
 }
@@ -124,7 +125,7 @@ async function startEditing() {
   draft = await response.json();
   $('areas-edit').hidden = true;
   $('areas-tools').hidden = false;
-  editor.hidden = false;
+  editor.toggleAttribute('hidden', false); // an <svg> has no .hidden property of its own
   hint('');
   drawEditor();
 }
@@ -135,7 +136,7 @@ function stopEditing() {
   $('areas-edit').hidden = false;
   $('areas-tools').hidden = true;
   $('finish-zone').hidden = true;
-  editor.hidden = true;
+  editor.toggleAttribute('hidden', true);
 }
 
 function hint(text) {
