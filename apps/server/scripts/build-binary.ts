@@ -17,7 +17,7 @@ const MAIN = join(SERVER_SRC, 'main.ts');
  * finds itself (import.meta.url), so `new Worker(new URL('./worker.ts', import.meta.url))` from a
  * module beside the Worker's file resolves to it. checkWorkers() refuses a build that breaks this.
  */
-const WORKERS = ['pipeline/worker.ts', 'pipeline/detection-worker.ts'].map((path) => join(SERVER_SRC, path));
+const WORKERS = [...['pipeline/worker.ts', 'pipeline/detection-worker.ts'].map((path) => join(SERVER_SRC, path)), join(REPO, 'packages/capture/src/frame-pipe-reader.ts')];
 
 export interface BuiltBinary {
   target: TargetName;

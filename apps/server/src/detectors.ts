@@ -1,5 +1,6 @@
 import type { DetectionFilters, DetectionResult, FromDetector, ModelSettings, ModelStatus, ToDetector } from './pipeline/messages.ts';
 import { stopWorker } from './pipeline/stop-worker.ts';
+import { startDetectionWorker } from './pipeline/workers.ts';
 
 /** A camera as the detectors see it: its model and filters, and how to reach its pipeline. */
 export interface DetectionClient {
@@ -85,8 +86,7 @@ class ModelRunner {
     private readonly onUnused: () => void,
   ) {
     this.#status = { state: 'loading', reason: null, model: settings.modelPath, backend: null, layout: null, inputSize: null, classes: 0 };
-    // smol: the small JS heap; inference runs in ONNX Runtime's own memory.
-    this.#worker = new Worker(new URL('./pipeline/detection-worker.ts', import.meta.url), { smol: true });
+    this.#worker = startDetectionWorker();
     this.#worker.onmessage = (event: MessageEvent<FromDetector>) => this.#receive(event.data);
     this.#worker.addEventListener('close', () => {
       if (this.#stopped) return;

@@ -1,10 +1,10 @@
-import { closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { playRtsp, RtspError, type AccessUnit, type RtspSession, type VideoParameters } from '@cctv/rtsp';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DemoScene } from './demo.ts';
 import { ffmpegArgs, parentDeathPrefix, RawFrameAssembler, StderrParser } from './ffmpeg.ts';
 import type { RawFrame } from './frame.ts';
+import { type FrameOutput, openFrameOutput } from './frame-pipe.ts';
 import { checkGstreamer, GST_FRAMES_FD, GST_LAUNCH_ENV, GstLaunchParser, gstreamerArgs, gstRgbRowBytes } from './gstreamer.ts';
 import { decoderEnv, decoderInput, ffmpegDecoderArgs, gstreamerDecoderArgs } from './rtsp-decoder.ts';
 import { parseSource, SourceError, type SourceKind, type SourceSpec } from './source.ts';
@@ -334,17 +334,20 @@ export class Capture {
     const fail = (reason: string) => {
       if (!stopping) onFailure(reason);
     };
+    // GStreamer writes the frames on fd 3 (its stdout carries the -v caps), ffmpeg on its stdout.
+    const frames = openFrameOutput();
     let proc: Bun.Subprocess<'pipe', 'pipe', 'pipe'>;
     try {
       proc = Bun.spawn([...parentDeathPrefix(), command, ...(gstreamer ? gstreamerDecoderArgs(codec, width, height) : ffmpegDecoderArgs(codec))], {
-        stdio: gstreamer ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+        stdio: gstreamer ? ['pipe', 'pipe', 'pipe', frames.stdio] : ['pipe', frames.stdio, 'pipe'],
         env: decoderEnv(gstreamer ? GST_LAUNCH_ENV : {}),
       }) as Bun.Subprocess<'pipe', 'pipe', 'pipe'>;
     } catch (error) {
+      frames.close();
       queueMicrotask(() => fail(`cannot start ${choice.decoder} (${command}): ${(error as Error).message}`));
       return { codec, width, height, write() {}, stop: async () => {} };
     }
-    const framesFd = gstreamer ? (proc.stdio[GST_FRAMES_FD] as number) : undefined;
+    frames.spawned(gstreamer ? (proc.stdio[GST_FRAMES_FD] as number | undefined) : (proc.stdout ?? undefined));
     let size: FrameSize | undefined;
     let resolveSize!: (size: FrameSize) => void;
     const sizeKnown = new Promise<FrameSize>((resolve) => (resolveSize = resolve));
@@ -364,13 +367,12 @@ export class Capture {
     const readFrames = (async () => {
       const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
       if (!known) return;
-      const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3, () => mediaTimes.take());
-      for await (const chunk of framesFd === undefined ? proc.stdout : Bun.file(framesFd).stream()) assembler.push(chunk);
+      await frames.read(new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3, () => mediaTimes.take()));
     })();
     const done = (async () => {
       const code = await proc.exited;
       await Promise.allSettled([...logs, readFrames]);
-      if (framesFd !== undefined) closeSync(framesFd);
+      frames.close();
       fail(gstParser ? gstParser.endReason(code) : (ffmpegParser!.facts.lastError ?? `ffmpeg exited with code ${code}`));
     })();
     return {
@@ -381,7 +383,9 @@ export class Capture {
         mediaTimes.add(unit.timestampMs);
         try {
           for (const part of decoderInput(codec, unit.data)) proc.stdin.write(part);
-          proc.stdin.flush();
+          // A full pipe makes flush() a promise, which rejects (EPIPE) if the child dies meanwhile.
+          const flushed = proc.stdin.flush();
+          if (flushed instanceof Promise) flushed.catch(() => {});
         } catch {
           // The child has gone: its exit says why.
         }
@@ -399,17 +403,20 @@ export class Capture {
     if (!ffmpeg) {
       return { reason: 'ffmpeg not found: install it (apt-get install ffmpeg) or set FFMPEG_PATH', permanent: true, streamed: false };
     }
+    const frames = openFrameOutput();
     let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     try {
-      proc = Bun.spawn([...parentDeathPrefix(), ffmpeg, ...ffmpegArgs(spec)], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: decoderEnv() });
+      proc = Bun.spawn([...parentDeathPrefix(), ffmpeg, ...ffmpegArgs(spec)], { stdio: ['ignore', frames.stdio, 'pipe'], env: decoderEnv() }) as Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     } catch (error) {
+      frames.close();
       return { reason: `cannot start ffmpeg (${ffmpeg}): ${(error as Error).message}`, permanent: true, streamed: false };
     }
+    frames.spawned(proc.stdout ?? undefined);
     return this.#superviseChild(proc, signal, (session) => {
       const parser = new StderrParser((facts) => session.report(facts));
       return {
         logs: [readLines(proc.stderr, parser)],
-        frames: () => proc.stdout,
+        frames,
         rowBytes: (width) => width * 3,
         endReason: (code) => parser.facts.lastError ?? (code === 0 ? 'the stream ended' : `ffmpeg exited with code ${code}`),
       };
@@ -417,26 +424,26 @@ export class Capture {
   }
 
   async #runGstreamer(spec: SourceSpec, launch: string, signal: AbortSignal): Promise<SessionEnd> {
+    const frames = openFrameOutput();
     let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     try {
       proc = Bun.spawn([...parentDeathPrefix(), launch, ...gstreamerArgs(spec)], {
         // fd 3 carries the frames, so stdout is free for the -v caps that give their size.
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', frames.stdio],
         env: decoderEnv(GST_LAUNCH_ENV),
-      });
+      }) as Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     } catch (error) {
+      frames.close();
       return { reason: `cannot start gst-launch-1.0 (${launch}): ${(error as Error).message}`, permanent: true, streamed: false };
     }
-    const framesFd = proc.stdio[GST_FRAMES_FD] as number;
+    frames.spawned(proc.stdio[GST_FRAMES_FD] as number | undefined);
     return this.#superviseChild(proc, signal, (session) => {
       const parser = new GstLaunchParser((facts) => session.report(facts));
       return {
         logs: [readLines(proc.stdout, parser.stdout), readLines(proc.stderr, parser.stderr)],
-        frames: () => Bun.file(framesFd).stream(),
+        frames,
         rowBytes: gstRgbRowBytes,
         endReason: (code) => parser.endReason(code),
-        // Our end of the frames pipe is ours to close: Bun does not, and each session would leak it.
-        release: () => closeSync(framesFd),
       };
     });
   }
@@ -488,12 +495,12 @@ export class Capture {
         streamed = true;
         this.#frameArrived(frame);
       }, output.rowBytes(known.width));
-      for await (const chunk of output.frames()) assembler.push(chunk);
+      await output.frames.read(assembler);
     })();
 
     const code = await proc.exited;
     await Promise.allSettled([...output.logs, readFrames]);
-    output.release?.();
+    output.frames.close();
     clearInterval(watchdog);
     signal.removeEventListener('abort', onAbort);
     return { reason: killedFor ?? output.endReason(code), permanent: false, streamed };
@@ -565,14 +572,12 @@ interface ChildSession {
 interface ChildOutput {
   /** Its text output, read to the end. */
   logs: Promise<void>[];
-  /** Its raw RGB frames (opened once the size is known). */
-  frames(): AsyncIterable<Uint8Array>;
+  /** Its raw RGB frames (read once the size is known). */
+  frames: FrameOutput;
   /** Bytes per row on `frames` for a picture this wide. */
   rowBytes(width: number): number;
   /** Why the session ended, in the child's words, once it exited with `code` (and was not killed). */
   endReason(code: number): string;
-  /** Frees what outlives the child, once its output is read. */
-  release?(): void;
 }
 
 async function readLines(stream: ReadableStream<Uint8Array>, lines: { push(chunk: Uint8Array): void; end(): void }): Promise<void> {

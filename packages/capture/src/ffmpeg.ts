@@ -93,21 +93,31 @@ export class StderrParser {
   }
 }
 
+/** How many released frame buffers a RawFrameAssembler keeps: a frame being encoded, one waiting, one being filled, and a spare. */
+const FREE_BUFFERS_KEPT = 4;
+
 /**
- * Cuts a decoder's raw rgb24 byte stream into whole frames. Frames that come faster than the
- * target rate are dropped here, against a schedule of one frame per interval, so the decoder needs
- * no fps filter (which holds a frame back to decide, adding a frame of latency). A third of an
- * interval of tolerance lets a jittery camera at the target rate keep every frame, while a
- * camera at twice the rate still loses every other one, and the schedule caps the average.
- * `rowBytes` is the input's row stride: GStreamer pads RGB rows to a multiple of 4 bytes, and
- * those rows are compacted here, so every frame handed on is packed (width × 3 bytes a row).
+ * Cuts a decoder's raw rgb24 byte stream into whole frames (`push`), or takes whole frames read
+ * by someone else (`pushFrame`). Frames that come faster than the target rate are dropped here,
+ * against a schedule of one frame per interval, so the decoder needs no fps filter (which holds a
+ * frame back to decide, adding a frame of latency). A third of an interval of tolerance lets a
+ * jittery camera at the target rate keep every frame, while a camera at twice the rate still
+ * loses every other one, and the schedule caps the average. `rowBytes` is the input's row
+ * stride: GStreamer pads RGB rows to a multiple of 4 bytes, and those rows are compacted here, so
+ * every frame handed on is packed (width × 3 bytes a row). A frame's `release()` gives its buffer
+ * back for a later frame: a fresh 2.7 MB buffer a frame (720p) costs more CPU in page faults than
+ * the rest of reading it (docs/BENCHMARKS.md, "Many cameras").
  */
 export class RawFrameAssembler {
   /** Bytes of a frame handed on: width × height × 3. */
   readonly frameBytes: number;
-  readonly #inputBytes: number;
+  /** Bytes of a frame as the decoder writes it: rowBytes × height. */
+  readonly inputBytes: number;
   readonly #intervalMs: number;
-  #frame: Uint8Array;
+  /** The frame `push` is filling; allocated on the first push. */
+  #frame: Uint8Array | undefined;
+  /** Released frame buffers (frameBytes each), reused before a new one is allocated. */
+  readonly #free: Uint8Array[] = [];
   #filled = 0;
   #nextDue = 0;
   #seq = 0;
@@ -122,46 +132,77 @@ export class RawFrameAssembler {
     private readonly takeMediaTime?: () => number | undefined,
   ) {
     this.frameBytes = width * height * 3;
-    this.#inputBytes = rowBytes * height;
-    this.#frame = new Uint8Array(this.#inputBytes);
+    this.inputBytes = rowBytes * height;
     this.#intervalMs = 1000 / targetFps;
   }
 
   push(chunk: Uint8Array): void {
     let offset = 0;
     while (offset < chunk.byteLength) {
-      const take = Math.min(chunk.byteLength - offset, this.#inputBytes - this.#filled);
+      // Packed input is handed on in the buffer it filled; padded input is compacted out of one kept buffer.
+      this.#frame ??= this.rowBytes === this.width * 3 ? this.#newBuffer() : new Uint8Array(this.inputBytes);
+      const take = Math.min(chunk.byteLength - offset, this.inputBytes - this.#filled);
       this.#frame.set(chunk.subarray(offset, offset + take), this.#filled);
       this.#filled += take;
       offset += take;
-      if (this.#filled === this.#inputBytes) this.#complete(Date.now());
+      if (this.#filled === this.inputBytes) {
+        this.#filled = 0;
+        this.#complete(this.#frame, Date.now());
+      }
     }
   }
 
-  #complete(now: number): void {
-    this.#filled = 0;
+  /**
+   * A whole frame of `inputBytes`, completed at `at`: `giveBack()` is called once the assembler
+   * and whoever gets the frame are done with `input` (at once for a frame thinned out).
+   */
+  pushFrame(input: Uint8Array, at: number, giveBack: () => void): void {
+    this.#complete(input, at, giveBack);
+  }
+
+  /** `giveBack` undefined: `input` is the assembler's own `#frame`. */
+  #complete(input: Uint8Array, now: number, giveBack?: () => void): void {
     const mediaTimeMs = this.takeMediaTime?.();
-    if (this.#nextDue && now < this.#nextDue - this.#intervalMs / 3) return; // too early: reuse this buffer
+    if (this.#nextDue && now < this.#nextDue - this.#intervalMs / 3) {
+      giveBack?.(); // too early: dropped (the assembler's own buffer fills again)
+      return;
+    }
     // A source slower than the target resets the schedule instead of earning a burst later.
     this.#nextDue = Math.max((this.#nextDue || now) + this.#intervalMs, now);
-    const frame: RawFrame = { data: this.#takeFrame(), width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now };
+    let data: Uint8Array;
+    let handBack: () => void;
+    if (this.rowBytes === this.width * 3) {
+      // Packed: handed on as it is, no copy.
+      data = input;
+      if (giveBack) handBack = giveBack;
+      else {
+        this.#frame = this.#newBuffer();
+        handBack = () => this.#recycle(data);
+      }
+    } else {
+      data = this.#newBuffer();
+      const packedRow = this.width * 3;
+      for (let y = 0; y < this.height; y++) data.set(input.subarray(y * this.rowBytes, y * this.rowBytes + packedRow), y * packedRow);
+      giveBack?.();
+      handBack = () => this.#recycle(data);
+    }
+    let released = false;
+    const release = () => {
+      if (!released) handBack();
+      released = true;
+    };
+    const frame: RawFrame = { data, width: this.width, height: this.height, seq: ++this.#seq, capturedAt: now, release };
     if (mediaTimeMs !== undefined) frame.mediaTimeMs = mediaTimeMs;
     this.onFrame(frame);
   }
 
-  /** The completed frame, packed; packed input is handed on as is (no copy) and a new buffer fills. */
-  #takeFrame(): Uint8Array {
-    const packedRow = this.width * 3;
-    if (this.rowBytes === packedRow) {
-      const data = this.#frame;
-      this.#frame = new Uint8Array(this.#inputBytes);
-      return data;
-    }
-    const data = new Uint8Array(this.frameBytes);
-    for (let y = 0; y < this.height; y++) {
-      data.set(this.#frame.subarray(y * this.rowBytes, y * this.rowBytes + packedRow), y * packedRow);
-    }
-    return data;
+  /** A buffer for a frame handed on (frameBytes), a released one if there is one. */
+  #newBuffer(): Uint8Array {
+    return this.#free.pop() ?? new Uint8Array(this.frameBytes);
+  }
+
+  #recycle(data: Uint8Array): void {
+    if (this.#free.length < FREE_BUFFERS_KEPT) this.#free.push(data);
   }
 }
 

@@ -12,4 +12,10 @@ export interface RawFrame {
    * rtsp:// camera read in-process only. Matches detections to the frames a browser decodes itself.
    */
   mediaTimeMs?: number;
+  /**
+   * Gives `data` back for a later frame to reuse: call it once nothing reads `data` any more, and
+   * never touch `data` after. Optional for the caller (a frame never released is garbage-collected
+   * as usual) and absent where the source does not pool its buffers.
+   */
+  release?: () => void;
 }

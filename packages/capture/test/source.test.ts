@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ffmpegArgs, parseSource, RawFrameAssembler, SourceError, StderrParser } from '../src/index.ts';
+import { backoffDelay, ffmpegArgs, parseSource, RawFrameAssembler, type RawFrame, SourceError, StderrParser } from '../src/index.ts';
 
 describe('parseSource', () => {
   it.each([
@@ -118,6 +118,37 @@ describe('RawFrameAssembler', () => {
     expect(frames).toHaveLength(2);
     expect([...frames[0]!]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect([...frames[1]!]).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('reuses a released frame buffer for a later frame, never one still held, packed or padded', () => {
+    for (const rowBytes of [6, 8]) {
+      const frames: RawFrame[] = [];
+      const assembler = new RawFrameAssembler(2, 2, 10, (frame) => frames.push(frame), rowBytes);
+      const realNow = Date.now;
+      let now = 0;
+      Date.now = () => (now += 100);
+      const next = (value: number) => {
+        assembler.push(new Uint8Array(rowBytes * 2).fill(value));
+        return frames.at(-1)!;
+      };
+      try {
+        const first = next(1);
+        const second = next(2);
+        expect(second.data.buffer).not.toBe(first.data.buffer);
+        first.release!();
+        first.release!(); // twice is once
+        const third = next(3);
+        const fourth = next(4);
+        // The released buffer came back (once), now with its new frame's pixels; the held one did not.
+        expect([third.data.buffer, fourth.data.buffer].filter((buffer) => buffer === first.data.buffer)).toHaveLength(1);
+        expect([third, fourth].every((frame) => frame.data.buffer !== second.data.buffer)).toBe(true);
+        expect([...second.data]).toEqual(Array(12).fill(2));
+        expect([...third.data]).toEqual(Array(12).fill(3));
+        expect([...fourth.data]).toEqual(Array(12).fill(4));
+      } finally {
+        Date.now = realNow;
+      }
+    }
   });
 
   it('keeps every frame of a jittery camera at the target rate', () => {

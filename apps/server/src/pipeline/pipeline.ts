@@ -1,5 +1,6 @@
 import type { FromPipeline, PipelineSettings, ToPipeline } from './messages.ts';
 import { stopWorker } from './stop-worker.ts';
+import { startPipelineWorker } from './workers.ts';
 
 export interface PipelineEvents {
   message(message: FromPipeline): void;
@@ -23,9 +24,7 @@ export class PipelineWorker {
   ) {}
 
   start(): void {
-    // smol: JavaScriptCore's small heap; measured with detection on, server RSS median 194 → 184 MB (max 211 → 197)
-    // with the Workers smol, encode and detect times unchanged (their work is native).
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { smol: true });
+    const worker = startPipelineWorker();
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<FromPipeline>) => this.events.message(event.data);
     let failure = '';

@@ -32,18 +32,50 @@ const snapshotRequests: number[] = [];
 let lastError: string | undefined;
 const stats: EncoderStats = { name: null, framesEncoded: 0, framesSkipped: 0, encodeMs: 0 };
 
+/**
+ * How many of this Worker's slots still read each frame's pixels (newest, pending, an encode in
+ * progress): when none does, its buffer goes back to Capture for a later frame.
+ */
+const readers = new Map<RawFrame, number>();
+
+function hold(frame: RawFrame): void {
+  readers.set(frame, (readers.get(frame) ?? 0) + 1);
+}
+
+function letGo(frame: RawFrame): void {
+  const left = (readers.get(frame) ?? 1) - 1;
+  if (left > 0) {
+    readers.set(frame, left);
+    return;
+  }
+  readers.delete(frame);
+  frame.release?.();
+}
+
+function setNewest(frame: RawFrame | undefined): void {
+  if (frame) hold(frame);
+  if (newest) letGo(newest);
+  newest = frame;
+}
+
+function setPending(frame: RawFrame | undefined): void {
+  if (frame) hold(frame);
+  if (pending) letGo(pending);
+  pending = frame;
+}
+
 function send(message: FromPipeline, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
 /** A frame from the camera: counted at once, encoded when wanted; frames that arrive meanwhile replace each other. */
 function accept(frame: RawFrame): void {
-  newest = frame;
+  setNewest(frame);
   send({ type: 'captured', capturedAt: frame.capturedAt, width: frame.width, height: frame.height });
   if (!encodeAll && !snapshotRequests.length && overlayShown) return;
   if (encoding) {
     if (pending) stats.framesSkipped++;
-    pending = frame;
+    setPending(frame);
     return;
   }
   void encode(frame);
@@ -51,6 +83,7 @@ function accept(frame: RawFrame): void {
 
 async function encode(frame: RawFrame): Promise<void> {
   encoding = true;
+  hold(frame);
   try {
     const started = performance.now();
     const detections = overlay?.detections ?? [];
@@ -87,10 +120,11 @@ async function encode(frame: RawFrame): Promise<void> {
     lastError = message;
   } finally {
     encoding = false;
+    letGo(frame);
   }
   const next = pending;
-  pending = undefined;
   if (next && (encodeAll || snapshotRequests.length || !overlayShown)) void encode(next);
+  setPending(undefined);
 }
 
 /** Pixels the overlay is drawn on before encoding, reused from frame to frame. */
@@ -181,7 +215,7 @@ async function start(settings: Extract<ToPipeline, { type: 'start' }>['settings'
     onAccessUnit: forwardAccessUnit,
     onStatus: (status) => {
       send({ type: 'status', status });
-      if (status.state !== 'Streaming') newest = undefined;
+      if (status.state !== 'Streaming') setNewest(undefined);
       if (status.state !== 'Streaming' && status.state !== 'Stopped') {
         sendPlaceholder(status).catch((error) => send({ type: 'error', message: `status card: ${(error as Error).message}` }));
       }
