@@ -54,6 +54,8 @@ if (!Bun.isMainThread) {
       for (const [i, url] of message.urls.entries()) {
         frames[i] = 0;
         const onFrame = (frame: RawFrame) => {
+          // Given back once replaced, as the pipeline Worker does with a frame nothing reads any more.
+          newest[i]?.release?.();
           newest[i] = frame;
           frames[i]!++;
         };
