@@ -1,6 +1,6 @@
 // Every bench, one after another, each in its own process with its own camera and server; then one
 // markdown report: the machine, the command, each bench's table and the goals, met or not.
-//   bun bench/run-all.ts                     full run (~40 min: latency 30 s, decoders 2 × 20 s, fan-out 4 × 30 s, slow client 2 × 30 s, memory 10 min, many cameras ~15 min)
+//   bun bench/run-all.ts                     full run (~40 min: latency 30 s, decoders 2 × 20 s, fan-out 4 × 30 s, slow client 2 × 30 s, memory 10 min, tracker ~10 s, many cameras ~15 min)
 //   bun bench/run-all.ts --quick             a few minutes, short durations (figures are rougher)
 //   bun bench/run-all.ts --only latency,encode --detection --docs
 // --out FILE (default bench/results/latest.md, the JSON results beside it); --docs also puts the report into docs/BENCHMARKS.md:
@@ -17,8 +17,9 @@ import type { LatencyResults } from './latency.ts';
 import { flags, fmt, machine } from './lib.ts';
 import type { MemoryResults } from './memory.ts';
 import type { SlowClientResults } from './slow-client.ts';
+import type { TrackerResults } from './tracker.ts';
 
-const ALL = ['encode', 'latency', 'decoders', 'fanout', 'slow-client', 'memory', 'cameras'] as const;
+const ALL = ['encode', 'latency', 'decoders', 'fanout', 'slow-client', 'memory', 'tracker', 'cameras'] as const;
 type BenchName = (typeof ALL)[number];
 
 const options = flags({
@@ -47,6 +48,7 @@ const args: Record<BenchName, string[]> = {
   fanout: ['--seconds', seconds, '--clients', options.clients || '10,100,500,1000', ...scene],
   'slow-client': ['--seconds', seconds, ...scene],
   memory: ['--minutes', options.minutes || (quick ? '1' : '10'), ...detection, ...scene],
+  tracker: quick ? ['--frames', '600'] : [],
   // Its own cameras (the fixture clip over RTSP, no encoding) and detection share with the fixture model (or --model).
   cameras: [...(quick ? ['--cameras', '1,4', '--settle', '3'] : []), '--seconds', seconds, ...(options.model ? ['--model', options.model] : [])],
 };
@@ -192,6 +194,11 @@ function goals(names: readonly BenchName[]): string[] {
     const current = encode.variants[0]!;
     const fastest = [...encode.variants].sort((a, b) => a.ms.p50 - b.ms.p50)[0]!;
     rows.push(`| JPEG encode ≤ 1.3 × the libjpeg-turbo floor (reported) | the server's encoder (${encode.server}): ${fmt(current.ms.p50, 2)} ms = ${fmt(current.ratio, 2)} × floor; fastest: ${fastest.name} ${fmt(fastest.ms.p50, 2)} ms | ${Number.isFinite(current.ratio) ? yes(current.ratio <= 1.3) : '–'} |`);
+  }
+  const tracker = pick('tracker') as TrackerResults | undefined;
+  const thirty = tracker?.steps.find((step) => step.objects === 30);
+  if (thirty) {
+    rows.push(`| tracker < 1 ms a frame for 30 objects | Tracker.update p50 ${fmt(thirty.track.p50, 3)} ms, p99 ${fmt(thirty.track.p99, 3)} ms; Counter.update p50 ${fmt(thirty.count.p50, 3)} ms; ${thirty.ids} ids for 30 people | ${yes(thirty.track.p50 + thirty.count.p50 < 1)} |`);
   }
   const cameras = pick('cameras') as CamerasResults | undefined;
   if (cameras) {

@@ -14,6 +14,7 @@ import type { H264Results } from '../h264.ts';
 import type { LatencyResults } from '../latency.ts';
 import type { MemoryResults } from '../memory.ts';
 import type { SlowClientResults } from '../slow-client.ts';
+import type { TrackerResults } from '../tracker.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,6 +135,22 @@ describe('benchmarks (smoke: a second or two each)', () => {
     for (const path of results.latency!.paths) expect(path.latency.n, path.path).toBeGreaterThan(5);
     expect(results.fanout!.steps.map((s) => [s.path, s.viewers])).toEqual([['h264', 4], ['mjpeg', 4]]);
     for (const step of results.fanout!.steps) expect(step.fpsMedian, step.path).toBeGreaterThan(5);
+  });
+
+  it('tracker: its cost per frame for each crowd, and the ids one person gets at each detection rate', async () => {
+    const { markdown, results } = await bench<TrackerResults>('tracker', ['--objects', '5,30', '--frames', '300']);
+    expect(results.steps.map((step) => [step.objects, step.frames])).toEqual([[5, 300], [30, 300]]);
+    for (const step of results.steps) {
+      expect(step.track.n).toBe(300);
+      expect(step.track.p50).toBeGreaterThan(0);
+      // Every simulated person keeps an id; crossings may add a few, never fewer than there are people.
+      expect(step.ids).toBeGreaterThanOrEqual(step.objects);
+    }
+    // One person walking, seen 15 times a second: one id, from the first frames on.
+    const walking = results.rates.find((rate) => rate.fps === 15 && rate.speed < 1 && rate.bufferPerSecond > 0)!;
+    expect(walking).toMatchObject({ ids: 1 });
+    expect(walking.firstIdFrame).toBeGreaterThanOrEqual(0);
+    expect(markdown).toContain('detections/s');
   });
 
   it('run-all: one command, one markdown report with the machine and the goals', async () => {
