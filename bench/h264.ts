@@ -15,11 +15,10 @@
 // The report ends with the issue's goals, met or not; --docs also puts it into docs/BENCHMARKS.md
 // between its bench:h264 markers.
 //   bun bench/h264.ts [--seconds 20] [--viewers 500] [--rounds 3] [--parts bytes,latency,fanout] [--docs] [--json FILE]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fixturePath, readMjpegParts, readStamp, stampGeometry, startRtspCameras, startServer } from '@cctv/testbed';
-import { chromium, type Page } from 'playwright-core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CHROMIUM, fixturePath, launchChromium, readMjpegParts, readStamp, stampGeometry, startRtspCameras, startServer } from '@cctv/testbed';
+import type { Page } from 'playwright-core';
 import type { WsClientsResult } from './h264-clients.ts';
 import { cpuMeter, decoderPids, flags, fmt, machine, percentile, runClients, startBenchCamera, startBenchServer, summarize, withCleanup, writeResults, type Summary } from './lib.ts';
 
@@ -27,7 +26,6 @@ const options = flags({ seconds: '20', viewers: '500', rounds: '3', parts: 'byte
 const seconds = Number(options.seconds);
 const viewers = Number(options.viewers);
 const parts = options.parts.split(',');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Bytes {
   camera: string;
@@ -114,15 +112,8 @@ if (parts.includes('latency')) {
     defer(() => camera.stop());
     const server = await startBenchServer(camera.url);
     defer(() => server.stop());
-    const profile = mkdtempSync(join(tmpdir(), 'cctv-chromium-'));
-    defer(async () => rmSync(profile, { recursive: true, force: true }));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    defer(() => browser.close());
+    const { browser, close } = await launchChromium({ viewport: { width: 1400, height: 900 } });
+    defer(close);
     const showImg = (page: Page) =>
       page.evaluate(() => {
         document.body.innerHTML = '<img src="/api/stream/video">';

@@ -258,10 +258,10 @@ describe('a server with token auth on', () => {
       await page.fill('#token', TOKEN);
       await Promise.all([page.waitForURL(`${secure.url}/`), page.click('button[type=submit]')]);
       // The page, its video and its Socket.IO connection all ride on the HttpOnly cookie.
-      // The demo scene has no H.264 of its own: the player shows its JPEG frames, full size.
+      // The camera's H.264 over the cookie's WebSocket, decoded in the page at its full size.
       await page.waitForFunction(() => {
         const player = document.getElementById('video');
-        return player?.dataset.mode === 'jpeg' && Number(player.dataset.frames) > 0 && player.querySelector<HTMLCanvasElement>('canvas.picture')?.width === 640;
+        return player?.dataset.mode === 'webcodecs' && Number(player.dataset.frames) > 0 && player.querySelector<HTMLCanvasElement>('canvas.picture')?.width === 640;
       }, undefined, { timeout: 15_000 });
       await page.waitForFunction(() => document.querySelector('#camera-state')?.textContent?.trim() === 'Streaming', undefined, { timeout: 15_000 });
       expect(await page.evaluate('socket.connected')).toBe(true);

@@ -51,19 +51,8 @@ export interface CameraCounts {
   zones: Record<string, { entered: ByClass }>;
 }
 
-interface EventRow {
-  id: number;
-  camera: string;
-  track_id: number;
-  class_name: string;
-  started_at: number;
-  ended_at: number | null;
-  best_confidence: number;
-  best_at: number | null;
-  lines: string;
-  zones: string;
-  has_snapshot: number;
-}
+/** A StoredEvent as its table holds it: lines and zones as JSON, has_snapshot as 0 or 1. */
+type EventRow = Omit<StoredEvent, 'lines' | 'zones' | 'has_snapshot'> & { lines: string; zones: string; has_snapshot: number };
 
 /**
  * Events and counts in one SQLite file in the data folder (0600, like the outbox): each tracked

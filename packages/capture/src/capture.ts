@@ -348,24 +348,14 @@ export class Capture {
       return { codec, width, height, write() {}, stop: async () => {} };
     }
     frames.spawned(gstreamer ? (proc.stdio[GST_FRAMES_FD] as number | undefined) : (proc.stdout ?? undefined));
-    let size: FrameSize | undefined;
-    let resolveSize!: (size: FrameSize) => void;
-    const sizeKnown = new Promise<FrameSize>((resolve) => (resolveSize = resolve));
-    const report = (facts: { size?: FrameSize }) => {
-      if (!facts.size) return;
-      if (!size) {
-        size = facts.size;
-        resolveSize(size);
-      } else if (facts.size.width !== size.width || facts.size.height !== size.height) {
-        fail(`the picture size changed from ${size.width}x${size.height} to ${facts.size.width}x${facts.size.height}`);
-      }
-    };
+    const size = new FrameSizeWatch(fail);
+    const report = (facts: { size?: FrameSize }) => size.report(facts.size);
     const mediaTimes = new PendingMediaTimes();
     const gstParser = gstreamer ? new GstLaunchParser(report) : undefined;
     const ffmpegParser = gstreamer ? undefined : new StderrParser(report);
     const logs = gstParser ? [readLines(proc.stdout, gstParser.stdout), readLines(proc.stderr, gstParser.stderr)] : [readLines(proc.stderr, ffmpegParser!)];
     const readFrames = (async () => {
-      const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
+      const known = await Promise.race([size.known, proc.exited.then(() => undefined)]);
       if (!known) return;
       await frames.read(new RawFrameAssembler(known.width, known.height, this.#targetFps, onFrame, gstreamer ? gstRgbRowBytes(known.width) : known.width * 3, () => mediaTimes.take()));
     })();
@@ -463,20 +453,11 @@ export class Capture {
     signal.addEventListener('abort', onAbort, { once: true });
 
     let streamed = false;
-    let size: FrameSize | undefined;
-    let resolveSize!: (size: FrameSize) => void;
-    const sizeKnown = new Promise<FrameSize>((resolve) => (resolveSize = resolve));
+    const size = new FrameSizeWatch(kill);
     const output = wire({
       report: (facts) => {
         if (facts.connected && this.#status.state === 'Connecting') this.#update({ state: 'Connected' });
-        if (!facts.size) return;
-        if (!size) {
-          size = facts.size;
-          resolveSize(size);
-        } else if (facts.size.width !== size.width || facts.size.height !== size.height) {
-          // The bytes on the pipe no longer cut into frames of the old size: start afresh.
-          kill(`the picture size changed from ${size.width}x${size.height} to ${facts.size.width}x${facts.size.height}`);
-        }
+        size.report(facts.size);
       },
     });
 
@@ -489,7 +470,7 @@ export class Capture {
     }, 500);
 
     const readFrames = (async () => {
-      const known = await Promise.race([sizeKnown, proc.exited.then(() => undefined)]);
+      const known = await Promise.race([size.known, proc.exited.then(() => undefined)]);
       if (!known) return;
       const assembler = new RawFrameAssembler(known.width, known.height, this.#targetFps, (frame) => {
         streamed = true;
@@ -518,6 +499,31 @@ export class Capture {
       if (!signal.aborted) this.#frameArrived(scene.render());
     }
     return { reason: 'stopped', permanent: false, streamed: true };
+  }
+}
+
+/**
+ * The size a decoder child says its frames are: `known` once it first says so; a different size
+ * later calls `onChange` with why, as the bytes on the pipe no longer cut into frames of the old
+ * size and the child must start afresh.
+ */
+class FrameSizeWatch {
+  readonly known: Promise<FrameSize>;
+  #size: FrameSize | undefined;
+  #resolve!: (size: FrameSize) => void;
+
+  constructor(private readonly onChange: (reason: string) => void) {
+    this.known = new Promise<FrameSize>((resolve) => (this.#resolve = resolve));
+  }
+
+  report(size: FrameSize | undefined): void {
+    if (!size) return;
+    if (!this.#size) {
+      this.#size = size;
+      this.#resolve(size);
+    } else if (size.width !== this.#size.width || size.height !== this.#size.height) {
+      this.onChange(`the picture size changed from ${this.#size.width}x${this.#size.height} to ${size.width}x${size.height}`);
+    }
   }
 }
 

@@ -21,4 +21,4 @@ export type { FakeGoogle, GoogleFailure, GoogleRequest, GoogleService } from './
 export { openFds, soakCameraRestarts, soakGarbageHttp, soakGarbageRtsp, soakShutdownUnderLoad, soakViewerChurn } from './soak.ts';
 export type { CameraRestartReport, ChurnReport, GarbageReport, RestartCycle, ShutdownReport, SoakLog } from './soak.ts';
 export { waitFor } from './wait.ts';
-export { CHROMIUM, launchChromium } from './chromium.ts';
+export { CHROMIUM, launchChromium, playerMotion, playerPixels } from './chromium.ts';
