@@ -69,7 +69,7 @@ if (only.has('garbage')) {
   ] as const) {
     log(`garbage camera: ${name}`);
     const report = await run({ log });
-    check(`${name}: status names the error`, /Invalid data|codec parameters|unspecified size/i.test(report.reason), report.reason);
+    check(`${name}: status names the error`, /not RTSP|Invalid data|codec parameters|unspecified size/i.test(report.reason), report.reason);
     check(`${name}: recovers when good data returns`, report.recoveredMs <= report.allowedMs && report.samePid, `Streaming ${report.recoveredMs} ms after (allowed ${report.allowedMs}), same process: ${report.samePid}`);
     check(`${name}: no decoder left, nothing unhandled`, report.decodersLeft === 0 && report.unhandled.length === 0, `decoders ${report.decodersLeft}; ${report.unhandled.join(' | ') || 'none unhandled'}`);
   }

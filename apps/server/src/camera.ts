@@ -178,6 +178,9 @@ export class Camera implements DetectionClient {
         restarted: () => this.#tellPipelineAgain(),
       },
     );
+    // Starting is connecting: the pipeline Worker reports its own states once it is up, which can take a while on a busy machine.
+    this.#capture = { ...stoppedStatus(), source: redactUrl(this.#config.camera_url), state: 'Connecting', since: Date.now() };
+    this.events.status(this);
     this.#pipeline.start();
     this.#tellPipelineAgain();
   }
@@ -450,7 +453,7 @@ export class Camera implements DetectionClient {
   }
 
   #setCapture(status: CaptureStatus): void {
-    const changed = status.state !== this.#capture.state || status.reason !== this.#capture.reason;
+    const changed = status.state !== this.#capture.state || status.reason !== this.#capture.reason || status.decoder !== this.#capture.decoder;
     this.#capture = status;
     if (!changed) return;
     const decoder = status.state === 'Connecting' && status.decoder ? ` (${status.decoder})` : '';

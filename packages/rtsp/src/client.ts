@@ -207,7 +207,7 @@ class RtspConnection {
         },
         drain: () => this.#flushOutbox(),
         close: (socket) => {
-          if (socket === this.#socket) this.#finish(new RtspError('closed', 'the camera closed the connection'));
+          if (socket === this.#socket) this.#finish(this.#notRtsp() ?? new RtspError('closed', 'the camera closed the connection'));
         },
         error: (socket, error) => {
           if (socket === this.#socket) this.#finish(networkError(error, address));
@@ -264,7 +264,7 @@ class RtspConnection {
     const answered = new Promise<RtspResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(cseq);
-        reject(new RtspError('timeout', `no answer to ${method} within ${seconds(timeoutMs)}`));
+        reject(this.#notRtsp() ?? new RtspError('timeout', `no answer to ${method} within ${seconds(timeoutMs)}`));
       }, timeoutMs);
       this.#pending.set(cseq, {
         method,
@@ -280,6 +280,13 @@ class RtspConnection {
     });
     this.#write(encoder.encode(`${lines.join('\r\n')}\r\n\r\n`));
     return answered;
+  }
+
+  /** The failure to name when the peer sent bytes and none of them was RTSP: said instead of "closed" or "no answer". */
+  #notRtsp(): RtspError | undefined {
+    const bytes = this.#reader?.unreadableBytes ?? 0;
+    if (bytes === 0) return undefined;
+    return new RtspError('protocol', `the answer is not RTSP (${bytes} unreadable bytes): is this port the camera's RTSP port?`);
   }
 
   #expectSuccess(response: RtspResponse, method: string, uri: string): void {

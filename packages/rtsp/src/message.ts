@@ -51,10 +51,18 @@ const latin1 = new TextDecoder('latin1');
  */
 export class RtspReader {
   #pending: Uint8Array = new Uint8Array(0);
+  #bytes = 0;
+  #textMessages = 0;
 
   constructor(private readonly handlers: RtspReaderHandlers) {}
 
+  /** The bytes received while no RTSP response or request has been read: a peer that does not speak RTSP (another protocol on the port, or noise; `$` frames alone prove nothing). */
+  get unreadableBytes(): number {
+    return this.#textMessages === 0 ? this.#bytes : 0;
+  }
+
   push(chunk: Uint8Array): void {
+    this.#bytes += chunk.byteLength;
     let data = chunk;
     if (this.#pending.byteLength > 0) {
       data = new Uint8Array(this.#pending.byteLength + chunk.byteLength);
@@ -102,6 +110,7 @@ export class RtspReader {
     const bodyLength = Number(headers.get('content-length') ?? 0) || 0;
     if (data.byteLength < bodyStart + bodyLength) return 0;
     const first = lines[0]!;
+    this.#textMessages++;
     if (isResponse) {
       const match = /^RTSP\/\d\.\d\s+(\d{3})\s*(.*)$/.exec(first);
       if (!match) throw new RtspError('protocol', `an unreadable RTSP status line: ${first.slice(0, 80)}`);

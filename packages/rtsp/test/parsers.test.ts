@@ -190,6 +190,17 @@ describe('RTSP reader', () => {
       expect(response!.headers.getAll('www-authenticate')).toHaveLength(2);
     }
   });
+
+  it('counts what it could not read until the first RTSP message: noise and $ frames, then nothing once the peer has answered', () => {
+    const seen: string[] = [];
+    const reader = new RtspReader({ response: (r) => seen.push(`response ${r.status}`), request: () => {}, interleaved: (channel) => seen.push(`channel ${channel}`) });
+    reader.push(Uint8Array.of(0x17, 0x03, 0x03, 0x24, 0, 0, 1, 9, 0xff));
+    expect(seen).toEqual(['channel 0']);
+    expect(reader.unreadableBytes).toBe(9);
+    reader.push(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n'));
+    expect(seen).toEqual(['channel 0', 'response 200']);
+    expect(reader.unreadableBytes).toBe(0);
+  });
 });
 
 describe('authentication', () => {
