@@ -82,6 +82,7 @@ describe('many cameras in one server', () => {
     // The seed's routes are the first camera's.
     expect(await server.get('/api/status')).toMatchObject({ status: 'Streaming', camera: { id: 'door', name: 'Front door' } });
     expect((await server.get('/api/detections')).camera).toBe('door');
+    expect(await server.get('/api/config')).toMatchObject({ camera_url: rtsp[0]!.url, cameras: { door: { camera_url: rtsp[0]!.url } } });
 
     const unknown = await fetch(`${server.url}/api/cameras/nowhere/status`);
     expect(unknown.status).toBe(404);

@@ -92,24 +92,29 @@ describe.skipIf(!fixtures)('detection in the served video', () => {
       if (!reference) continue;
       compared++;
       const colour = classColour(0);
-      for (const { box } of people) {
+      for (const person of people) {
+        const { box } = person;
         // The box's left side, below where its label is drawn: nearer the class colour than the
         // plain frame's picture there (a 3 px line keeps its hue, not its exact colour, through
-        // JPEG's halved chroma), and plainly changed.
+        // JPEG's halved chroma), and plainly changed. Rows where another box's edge or label
+        // crosses this side are left out: that box's colour is drawn there.
         const x = Math.round(box.x1) + 1;
+        const others = result!.detections.filter((d) => d !== person);
         const distance = (pixels: Uint8Array, i: number) => Math.hypot(pixels[i]! - colour[0], pixels[i + 1]! - colour[1], pixels[i + 2]! - colour[2]);
         let nearer = 0;
         let changed = 0;
         let rows = 0;
-        for (let y = Math.round(box.y1) + 48; y < Math.round(box.y2) - 4; y++, rows++) {
+        for (let y = Math.round(box.y1) + 48; y < Math.round(box.y2) - 4; y++) {
+          if (others.some((other) => drawnNear(other.box, x, y))) continue;
+          rows++;
           const i = (y * image.width + x) * 3;
           if (distance(image.data, i) < distance(reference.data, i) - 20) nearer++;
           if (Math.hypot(image.data[i]! - reference.data[i]!, image.data[i + 1]! - reference.data[i + 1]!, image.data[i + 2]! - reference.data[i + 2]!) > 40) changed++;
         }
-        expect(rows).toBeGreaterThan(50);
-        // Not every row: another box or label may cross this side, and JPEG blurs a thin line.
-        expect(nearer / rows).toBeGreaterThan(0.6);
-        expect(changed / rows).toBeGreaterThan(0.8);
+        expect(rows).toBeGreaterThan(30);
+        // Nearly every row (JPEG blurs a thin line); the rows where other boxes are drawn were left out above.
+        expect(nearer / rows).toBeGreaterThan(0.9);
+        expect(changed / rows).toBeGreaterThan(0.9);
       }
       // Away from every box and label, the two servers served the same picture (JPEG noise aside).
       const margin = 24;
@@ -236,3 +241,14 @@ describe('a model that cannot be used', () => {
     }
   });
 });
+
+/** Whether a box drawn at `box` (its 3 px edges, and its label: up to ~40 px high and 320 px wide at its top-left corner, moved left at the frame's right edge) touches the pixel (x, y) of a 720p frame. */
+function drawnNear(box: { x1: number; y1: number; x2: number; y2: number }, x: number, y: number): boolean {
+  const reach = 6;
+  const withinX = x > box.x1 - reach && x < box.x2 + reach;
+  const withinY = y > box.y1 - reach && y < box.y2 + reach;
+  const horizontalEdge = withinX && (Math.abs(y - box.y1) < reach || Math.abs(y - box.y2) < reach);
+  const verticalEdge = withinY && (Math.abs(x - box.x1) < reach || Math.abs(x - box.x2) < reach);
+  const label = Math.abs(x - box.x1) < 320 && y > box.y1 - 40 - reach && y < box.y1 + 40 + reach;
+  return horizontalEdge || verticalEdge || label;
+}

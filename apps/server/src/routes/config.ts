@@ -43,7 +43,8 @@ const Refused = t.Object(
 /** The effective config (defaults < file < environment < flags), read-only, secrets hidden; and reloading it. */
 export function configRoutes(state: ServerState, reloader: ConfigReloader) {
   return new Elysia({ name: 'config' })
-    .get('/api/config', () => redactDeep(state.config), {
+    // The seed's camera_url answers for the first camera (as every seed route does), not the unused default beside a cameras map.
+    .get('/api/config', () => redactDeep({ ...state.config, camera_url: state.primary.config.camera_url }), {
       response: EffectiveConfig,
       detail: {
         summary: 'The effective config (file, environment and flags over the defaults), with secrets (tokens, bot token, passwords in URLs) shown as "***"',
