@@ -6,8 +6,14 @@ Prints "READY rtsp://127.0.0.1:<port>" once it listens; the cameras are /cam1 â€
 
 The clip is demuxed and parsed once, at start, into access units in memory (SPS/PPS before every
 keyframe); no camera decodes or encodes. One thread hands each playing mount its next access unit
-at the clip's rate, timestamped with the running time, so the loop never goes back in time. Each
+at the clip's rate, timestamped on the clip's frame grid from the running time it started at (as a camera
+stamps its frames, however late the thread runs), so the loop never goes back in time. Each
 mount starts at another keyframe of the clip, so the cameras do not all show the same picture.
+
+Known, measured under CPU load: when several mounts are first played at the same moment, GStreamer's RTSP
+server (1.22) now and then (about one start in 30 with three at once) answers PLAY on one of them and never
+sends it a packet: its appsrc fills and nothing drains it. A client that reconnects on a stall, as
+cctv-server does, gets the camera on its next session; one client at a time never met it (135 sessions).
 """
 import argparse
 import signal
@@ -51,12 +57,17 @@ def read_access_units(video):
 
 
 class Mount:
-    """One camera: the appsrc of its media while someone plays it, and where it is in the clip."""
+    """One camera: the appsrc of its media while someone plays it, where it is in the clip, and its timeline."""
 
     def __init__(self, start):
         self.start = start
         self.index = start
         self.appsrc = None
+        # The running time of the first access unit pushed since the pipeline's base time was set, and how many
+        # followed: timestamps on the clip's frame grid, as a camera stamps them, however late the feed thread runs.
+        self.base_time = None
+        self.first_dts = 0
+        self.pushed = 0
 
 
 def main() -> None:
@@ -87,13 +98,18 @@ def main() -> None:
         factory.set_shared(True)
 
         def on_media_configure(_factory, media, mount=mount):
+            appsrc = media.get_element().get_by_name("src")
             with lock:
-                mount.appsrc = media.get_element().get_by_name("src")
+                mount.appsrc = appsrc
                 mount.index = mount.start
+                mount.base_time = None
 
             def on_unprepared(_media):
+                # Only this media's own appsrc: a media unprepared after its successor was configured
+                # must not leave the mount without a source (its viewer would get no packet at all).
                 with lock:
-                    mount.appsrc = None
+                    if mount.appsrc is appsrc:
+                        mount.appsrc = None
 
             media.connect("unprepared", on_unprepared)
 
@@ -114,10 +130,18 @@ def main() -> None:
                 clock = appsrc.get_clock()
                 if clock is None:
                     continue  # not playing yet
-                data, _, reorder = units[mount.index]
-                mount.index = (mount.index + 1) % len(units)
+                base_time = appsrc.get_base_time()
+                with lock:
+                    if mount.base_time != base_time:
+                        mount.base_time = base_time
+                        mount.first_dts = clock.get_time() - base_time
+                        mount.pushed = 0
+                    data, _, reorder = units[mount.index]
+                    mount.index = (mount.index + 1) % len(units)
+                    dts = mount.first_dts + mount.pushed * frame_ns
+                    mount.pushed += 1
                 buffer = Gst.Buffer.new_wrapped(data)
-                buffer.dts = clock.get_time() - appsrc.get_base_time()
+                buffer.dts = dts
                 buffer.pts = buffer.dts + reorder
                 buffer.duration = frame_ns
                 appsrc.emit("push-buffer", buffer)
