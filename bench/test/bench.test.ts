@@ -171,7 +171,8 @@ describe('benchmarks (smoke: a second or two each)', () => {
     expect(left.filter((p) => p.ppid === 1 || !existsSync(`/proc/${p.ppid}`))).toEqual([]);
   });
 
-  // Builds nothing: it times the executable tests/binary.test.ts (or `bun run build:binary`) left in dist/.
+  // Builds nothing: it times the executable tests/binary.test.ts (or `bun run build:binary`) left in dist/;
+  // turbo.json runs these benches after the e2e tests for that.
   const executable = resolve(import.meta.dirname, `../../dist/cctv-server-linux-${process.arch}`);
   it.skipIf(!existsSync(executable))("binary: the executable's size and parts, and its start-up to the first frame", async () => {
     const { markdown, results } = await bench<BinaryResults>('binary', ['--skip-build', '--targets', `linux-${process.arch}`, '--runs', '1', '--qemu-runs', '0']);
