@@ -56,12 +56,20 @@ export class RtspReader {
 
   constructor(private readonly handlers: RtspReaderHandlers) {}
 
-  /** The bytes received while no RTSP response or request has been read: a peer that does not speak RTSP (another protocol on the port, or noise; `$` frames alone prove nothing). */
+  #opening = '';
+
+  /**
+   * The bytes received while no RTSP response or request has been read and they do not even begin
+   * like one: a peer that does not speak RTSP (another protocol on the port, or noise; `$` frames
+   * alone prove nothing). An answer cut short (it begins with `RTSP/`) is not counted.
+   */
   get unreadableBytes(): number {
-    return this.#textMessages === 0 ? this.#bytes : 0;
+    const rtspLike = /^(RTSP\/|[A-Z_]{3,16} )/.test(this.#opening) || 'RTSP/'.startsWith(this.#opening);
+    return this.#textMessages === 0 && !rtspLike ? this.#bytes : 0;
   }
 
   push(chunk: Uint8Array): void {
+    if (this.#opening.length < 17) this.#opening += latin1.decode(chunk.subarray(0, 17 - this.#opening.length));
     this.#bytes += chunk.byteLength;
     let data = chunk;
     if (this.#pending.byteLength > 0) {

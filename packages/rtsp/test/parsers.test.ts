@@ -200,6 +200,10 @@ describe('RTSP reader', () => {
     reader.push(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n'));
     expect(seen).toEqual(['channel 0', 'response 200']);
     expect(reader.unreadableBytes).toBe(0);
+    // An answer cut short is RTSP all the same.
+    const cut = new RtspReader({ response: () => {}, request: () => {}, interleaved: () => {} });
+    cut.push(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Le'));
+    expect(cut.unreadableBytes).toBe(0);
   });
 });
 
