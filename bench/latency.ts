@@ -133,7 +133,7 @@ async function measureFloors(url: string, frames: number): Promise<LatencyResult
   const dir = mkdtempSync(join(tmpdir(), 'cctv-bench-'));
   try {
     const clip = join(dir, 'clip.mkv');
-    await run(['ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', url, '-frames:v', String(frames), '-c', 'copy', clip]);
+    await run(['ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', url, '-frames:v', String(frames), '-c', 'copy', clip]);
     // Looped three times so that ffmpeg's own start-up is spread thin; the best of three runs.
     const decodes: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -100,15 +100,18 @@ class StampedFeed:
         encoder = element.get_by_name("enc")
         encoder.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, self.on_encoding)
         encoder.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self.on_encoded)
-        media.connect("unprepared", self.on_unprepared)
+        media.connect("unprepared", self.on_unprepared, appsrc)
         with self.lock:
             self.appsrc = appsrc
             self.by_pts.clear()
             self.encoding.clear()
 
-    def on_unprepared(self, _media):
+    def on_unprepared(self, _media, appsrc):
+        # Only this media's own appsrc: the media of a viewer that just left can be unprepared after
+        # the next viewer's media was configured, and must not leave that one without frames.
         with self.lock:
-            self.appsrc = None
+            if self.appsrc is appsrc:
+                self.appsrc = None
 
     def on_encoding(self, _pad, info):
         with self.lock:

@@ -3,7 +3,7 @@ import { childProcesses, fixturePath, processesMatching, readStamp, startRtspCam
 
 /** What ffprobe, a real RTSP client, reads from the stream: `codec,width,height,rate`. */
 async function probe(url: string): Promise<string> {
-  const proc = Bun.spawn(['ffprobe', '-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'csv=p=0', url], { stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawn(['ffprobe', '-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'csv=p=0', url], { stdout: 'pipe', stderr: 'pipe' });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return out.trim() || err.trim();
 }
@@ -48,7 +48,7 @@ describe('startRtspCamera', () => {
     const camera = await startRtspCamera({ width: 640, height: 360, fps: 15, stamped: true });
     try {
       // A real client (ffmpeg) decodes 20 frames to raw RGB; each must carry a stamp.
-      const ffmpeg = Bun.spawn(['ffmpeg', '-v', 'error', '-rtsp_transport', 'tcp', '-i', camera.url, '-frames:v', '20', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
+      const ffmpeg = Bun.spawn(['ffmpeg', '-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', camera.url, '-frames:v', '20', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
       const raw = new Uint8Array(await new Response(ffmpeg.stdout).arrayBuffer());
       const receivedAt = Date.now();
       expect(await ffmpeg.exited).toBe(0);
@@ -76,7 +76,7 @@ describe('startRtspCamera', () => {
   it.skipIf(!fixturePath('video/people-720p.mp4'))('shows a real clip under the stamp when asked', async () => {
     const camera = await startRtspCamera({ stamped: true, video: fixturePath('video/people-720p.mp4') });
     try {
-      const ffmpeg = Bun.spawn(['ffmpeg', '-v', 'error', '-rtsp_transport', 'tcp', '-i', camera.url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
+      const ffmpeg = Bun.spawn(['ffmpeg', '-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', camera.url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
       const raw = new Uint8Array(await new Response(ffmpeg.stdout).arrayBuffer());
       expect(readStamp({ data: raw, width: 1280, height: 720 })).toBeDefined();
       // The clip, not the flat gradient: many distinct colours in the top half.
