@@ -78,12 +78,18 @@ function loadLibc(): Libc | null {
   return libc;
 }
 
-function pipeMaxBytes(): number {
+let pipeBytes: number | undefined;
+
+/** The size asked for each frames pipe, read from the system once. */
+function wantedPipeBytes(): number {
+  if (pipeBytes !== undefined) return pipeBytes;
+  let max = 1 << 20;
   try {
-    return Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8').trim()) || 1 << 20;
+    max = Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8').trim()) || max;
   } catch {
-    return 1 << 20;
+    // Not Linux's /proc: the common default maximum.
   }
+  return (pipeBytes = Math.min(WANTED_PIPE_BYTES, max));
 }
 
 function openOwnPipe(): FrameOutput | undefined {
@@ -93,7 +99,7 @@ function openOwnPipe(): FrameOutput | undefined {
   if (c.pipe2(fds) !== 0) return undefined;
   const [readFd, writeFd] = [fds[0]!, fds[1]!];
   // Best effort: a pipe left at 64 kB still works, with more wake-ups a frame.
-  c.setPipeSize(readFd, Math.min(WANTED_PIPE_BYTES, pipeMaxBytes()));
+  c.setPipeSize(readFd, wantedPipeBytes());
   const open = new Set([readFd, writeFd]);
   const closeFd = (fd: number) => {
     if (open.delete(fd)) closeSync(fd);

@@ -41,6 +41,16 @@ export interface RtspReaderHandlers {
 }
 
 const DOLLAR = 0x24;
+/** Bytes enough to tell a status line or a request line from anything else. */
+const START_BYTES = 16;
+const RESPONSE_START = /^RTSP\/\d/;
+const REQUEST_START = /^[A-Z_]{3,16} /;
+
+/** Fewer than START_BYTES that may still become a status line or a request line. */
+function unfinishedStart(start: string): boolean {
+  return start.length < START_BYTES && ('RTSP/'.startsWith(start) || /^[A-Z_]+$/.test(start));
+}
+
 const MAX_HEADER_BYTES = 64 * 1024;
 const latin1 = new TextDecoder('latin1');
 
@@ -64,12 +74,12 @@ export class RtspReader {
    * alone prove nothing). An answer cut short (it begins with `RTSP/`) is not counted.
    */
   get unreadableBytes(): number {
-    const rtspLike = /^(RTSP\/|[A-Z_]{3,16} )/.test(this.#opening) || 'RTSP/'.startsWith(this.#opening);
+    const rtspLike = RESPONSE_START.test(this.#opening) || REQUEST_START.test(this.#opening) || unfinishedStart(this.#opening);
     return this.#textMessages === 0 && !rtspLike ? this.#bytes : 0;
   }
 
   push(chunk: Uint8Array): void {
-    if (this.#opening.length < 17) this.#opening += latin1.decode(chunk.subarray(0, 17 - this.#opening.length));
+    if (this.#opening.length < START_BYTES) this.#opening += latin1.decode(chunk.subarray(0, START_BYTES - this.#opening.length));
     this.#bytes += chunk.byteLength;
     let data = chunk;
     if (this.#pending.byteLength > 0) {
@@ -96,11 +106,11 @@ export class RtspReader {
       this.handlers.interleaved(data[offset + 1]!, data.subarray(offset + 4, offset + 4 + length));
       return 4 + length;
     }
-    const start = latin1.decode(data.subarray(offset, offset + Math.min(available, 16)));
-    const isResponse = /^RTSP\/\d/.test(start);
-    const isRequest = !isResponse && /^[A-Z_]{3,16} /.test(start);
+    const start = latin1.decode(data.subarray(offset, offset + Math.min(available, START_BYTES)));
+    const isResponse = RESPONSE_START.test(start);
+    const isRequest = !isResponse && REQUEST_START.test(start);
     if (!isResponse && !isRequest) {
-      if (available < 16 && ('RTSP/'.startsWith(start) || /^[A-Z_]+$/.test(start))) return 0;
+      if (unfinishedStart(start)) return 0;
       return this.#skipGarbage(data, offset);
     }
     const headerEnd = indexOfBlankLine(data, offset);

@@ -52,16 +52,11 @@ function letGo(frame: RawFrame): void {
   frame.release?.();
 }
 
-function setNewest(frame: RawFrame | undefined): void {
-  if (frame) hold(frame);
-  if (newest) letGo(newest);
-  newest = frame;
-}
-
-function setPending(frame: RawFrame | undefined): void {
-  if (frame) hold(frame);
-  if (pending) letGo(pending);
-  pending = frame;
+/** A slot's new frame: held before the old one is let go (they may be the same frame). */
+function replaced(old: RawFrame | undefined, next: RawFrame | undefined): RawFrame | undefined {
+  if (next) hold(next);
+  if (old) letGo(old);
+  return next;
 }
 
 function send(message: FromPipeline, transfer: Transferable[] = []): void {
@@ -70,12 +65,12 @@ function send(message: FromPipeline, transfer: Transferable[] = []): void {
 
 /** A frame from the camera: counted at once, encoded when wanted; frames that arrive meanwhile replace each other. */
 function accept(frame: RawFrame): void {
-  setNewest(frame);
+  newest = replaced(newest, frame);
   send({ type: 'captured', capturedAt: frame.capturedAt, width: frame.width, height: frame.height });
   if (!encodeAll && !snapshotRequests.length && overlayShown) return;
   if (encoding) {
     if (pending) stats.framesSkipped++;
-    setPending(frame);
+    pending = replaced(pending, frame);
     return;
   }
   void encode(frame);
@@ -124,7 +119,7 @@ async function encode(frame: RawFrame): Promise<void> {
   }
   const next = pending;
   if (next && (encodeAll || snapshotRequests.length || !overlayShown)) void encode(next);
-  setPending(undefined);
+  pending = replaced(pending, undefined);
 }
 
 /** Pixels the overlay is drawn on before encoding, reused from frame to frame. */
@@ -215,7 +210,7 @@ async function start(settings: Extract<ToPipeline, { type: 'start' }>['settings'
     onAccessUnit: forwardAccessUnit,
     onStatus: (status) => {
       send({ type: 'status', status });
-      if (status.state !== 'Streaming') setNewest(undefined);
+      if (status.state !== 'Streaming') newest = replaced(newest, undefined);
       if (status.state !== 'Streaming' && status.state !== 'Stopped') {
         sendPlaceholder(status).catch((error) => send({ type: 'error', message: `status card: ${(error as Error).message}` }));
       }
